@@ -1,0 +1,43 @@
+/** Creates or updates the Temporal Schedules at boot, so a changed interval takes effect on restart. */
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { Config } from '../infra/config';
+import { SCHEDULE_WARM_CACHE, WORKFLOW_WARM_CACHE } from '../queues/names';
+
+/** The schedules this deployment runs, derived from config. */
+export function scheduleDefinitions(config: Config): ScheduleOptions[] {
+  const common = {
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+  } as const;
+  return [
+    {
+      scheduleId: SCHEDULE_WARM_CACHE,
+      spec: { intervals: [{ every: `${config.CACHE_WARMER_INTERVAL_SECONDS}s` }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: WORKFLOW_WARM_CACHE,
+        workflowId: SCHEDULE_WARM_CACHE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [{ topN: config.CACHE_WARMER_TOP_N }],
+        workflowExecutionTimeout: '5 minutes',
+      },
+      ...common,
+    },
+  ];
+}
+
+/** Creates each schedule, or updates it in place when it already exists. */
+export async function ensureSchedules(client: Client, config: Config): Promise<void> {
+  for (const def of scheduleDefinitions(config)) {
+    try {
+      await client.schedule.create(def);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(def.scheduleId).update((prev) => ({
+        ...prev,
+        spec: def.spec,
+        action: def.action,
+        policies: { ...prev.policies, ...def.policies },
+      }));
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/** The one error middleware: known errors keep their status and message, anything else is a logged 500. */
+import type { Middleware } from 'koa';
+import { HttpError } from '../errors';
+import type { AppState } from '../deps';
+
+export function errorMiddleware(): Middleware<AppState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof HttpError) {
+        ctx.status = err.status;
+        ctx.set(err.headers);
+        ctx.body = { detail: err.detail };
+        return;
+      }
+      // Errors thrown by Koa itself (ctx.throw, body parsing) carry a client status.
+      const status = (err as { status?: unknown }).status;
+      const expose = (err as { expose?: unknown }).expose;
+      if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
+        ctx.status = status;
+        ctx.body = { detail: (err as Error).message };
+        return;
+      }
+      ctx.state.log.error({ err }, 'unhandled error');
+      ctx.status = 500;
+      ctx.body = { detail: 'Internal server error' };
+    }
+  };
+}

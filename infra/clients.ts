@@ -1,0 +1,94 @@
+/**
+ * Client factories: every connection to an outside service is made here, from the typed config,
+ * with an `error` listener so a dropped connection is logged instead of crashing the process.
+ */
+import { createClient as createClickHouseClient, type ClickHouseClient } from '@clickhouse/client';
+import { Connection, Client as TemporalClient } from '@temporalio/client';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import Redis, { type RedisOptions } from 'ioredis';
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Pool } from 'pg';
+import * as schema from '../db/schema';
+import type { Logger } from '../observability/logger';
+import type { Config } from './config';
+
+export type Db = NodePgDatabase<typeof schema>;
+
+/** A pg pool plus the drizzle handle over it. */
+export function createPg(config: Config, log?: Logger, opts: { max?: number; url?: string } = {}): { pool: Pool; db: Db } {
+  const pool = new Pool({
+    connectionString: opts.url ?? config.DATABASE_URL,
+    max: opts.max ?? config.DATABASE_POOL_SIZE,
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'linkhop',
+  });
+  pool.on('error', (err) => log?.warn({ err }, 'postgres idle client error'));
+  return { pool, db: drizzle(pool, { schema }) };
+}
+
+/** Which Redis: `cache` (links, click buffers; may evict) or `queue` (BullMQ; never evicts). */
+export type RedisRole = 'cache' | 'queue';
+
+/** An ioredis client that fails fast instead of queueing commands forever while Redis is down. */
+export function createRedis(config: Config, role: RedisRole, log?: Logger, extra: RedisOptions = {}): Redis {
+  const url = role === 'cache' ? config.REDIS_URL : config.QUEUE_REDIS_URL;
+  const client = new Redis(url, {
+    lazyConnect: false,
+    enableOfflineQueue: role === 'queue',
+    maxRetriesPerRequest: role === 'queue' ? null : 1,
+    commandTimeout: role === 'cache' ? config.REDIS_COMMAND_TIMEOUT_MS : undefined,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(100 * times, 2000),
+    connectionName: `linkhop-${role}`,
+    ...extra,
+  });
+  let lastLogged = 0;
+  client.on('error', (err: Error) => {
+    // Reconnect attempts raise an error each; log at most one every 5 s.
+    if (Date.now() - lastLogged > 5000) {
+      lastLogged = Date.now();
+      log?.warn({ err: err.message, role }, 'redis error');
+    }
+  });
+  return client;
+}
+
+/** The kafkajs client; its logs go through pino at warn level and above. */
+export function createKafka(config: Config, clientId: string, log?: Logger): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: config.KAFKA_BOOTSTRAP_SERVERS,
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        if (!log) return;
+        const { message, ...rest } = entry;
+        if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
+        else log.warn(rest, `kafka: ${message}`);
+      },
+  });
+}
+
+/** The ClickHouse HTTP client, with settings the 18.x server in the local stack understands. */
+export function createClickHouse(config: Config, database = config.CLICKHOUSE_DATABASE): ClickHouseClient {
+  return createClickHouseClient({
+    url: config.CLICKHOUSE_URL,
+    database,
+    request_timeout: 10_000,
+    clickhouse_settings: {
+      output_format_json_quote_64bit_integers: 1,
+      date_time_input_format: 'best_effort',
+    },
+  });
+}
+
+/** A Temporal client connected to the configured frontend and namespace. */
+export async function createTemporalClient(config: Config): Promise<{ connection: Connection; client: TemporalClient }> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 3000 });
+  return { connection, client: new TemporalClient({ connection, namespace: config.TEMPORAL_NAMESPACE }) };
+}

@@ -1,0 +1,117 @@
+/**
+ * The only reader of process.env. Parsed once with zod; every problem is printed and the process exits.
+ * Variable names follow the system this project replaces so operators can switch without rewriting config.
+ */
+import { z } from 'zod';
+
+/** Loopback ports of the local stack; away from the defaults so a system PostgreSQL or Redis can stay. */
+export const LOCAL_PORTS = {
+  postgres: 54329,
+  redisCache: 63791,
+  redisQueue: 63792,
+  kafka: 19092,
+  kafkaController: 19093,
+  clickhouseHttp: 18123,
+  clickhouseTcp: 19000,
+  temporal: 17233,
+  temporalUi: 18233,
+  api: 8000,
+} as const;
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const list = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: int(LOCAL_PORTS.api),
+  HOST: z.string().default('127.0.0.1'),
+  BASE_URL: z.string().url().optional(),
+
+  DATABASE_URL: z.string().default(`postgres://postgres@127.0.0.1:${LOCAL_PORTS.postgres}/linkhop`),
+  DATABASE_POOL_SIZE: int(20),
+  REDIS_URL: z.string().default(`redis://127.0.0.1:${LOCAL_PORTS.redisCache}/0`),
+  REDIS_REPLICA_URL: z.string().optional(),
+  QUEUE_REDIS_URL: z.string().default(`redis://127.0.0.1:${LOCAL_PORTS.redisQueue}/0`),
+  REDIS_COMMAND_TIMEOUT_MS: int(250),
+  KAFKA_BOOTSTRAP_SERVERS: list.transform((v) => (v.length ? v : [`127.0.0.1:${LOCAL_PORTS.kafka}`])),
+  KAFKA_CLICK_TOPIC: z.string().default('click_events'),
+  KAFKA_DEAD_LETTER_TOPIC: z.string().default('click_events_dlq'),
+  KAFKA_TOPIC_PARTITIONS: int(6),
+  INGESTION_CONSUMER_GROUP: z.string().default('click_ingestion_group'),
+  CLICKHOUSE_URL: z.string().default(`http://127.0.0.1:${LOCAL_PORTS.clickhouseHttp}`),
+  CLICKHOUSE_DATABASE: z.string().default('linkhop'),
+  TEMPORAL_ADDRESS: z.string().default(`127.0.0.1:${LOCAL_PORTS.temporal}`),
+  TEMPORAL_NAMESPACE: z.string().default('linkhop'),
+  TEMPORAL_TASK_QUEUE: z.string().default('linkhop'),
+  TEMPORAL_UI_URL: z.string().default(`http://127.0.0.1:${LOCAL_PORTS.temporalUi}`),
+
+  SHORT_CODE_LENGTH: z.coerce.number().int().min(7).max(7).default(7),
+  SHORT_CODE_KEY: z.string().min(16).default('linkhop-development-key-change-me'),
+  ID_BLOCK_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  ID_ALLOCATOR_KEY: z.string().default('url'),
+  KEYGEN_LOW_WATERMARK: z.coerce.number().min(0).max(1).default(0.5),
+  CLICK_BUFFER_KEY_PREFIX: z.string().default('click_buffer'),
+  INGESTION_FLUSH_INTERVAL_SECONDS: z.coerce.number().positive().default(5),
+  CACHE_WARMER_TOP_N: int(5000),
+  CACHE_WARMER_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
+  CACHE_TTL_SECONDS: int(3600),
+  LRU_MAX_ENTRIES: int(100_000),
+  LRU_TTL_MS: int(10_000),
+  NEGATIVE_CACHE_TTL_MS: int(30_000),
+
+  METRICS_TOKEN: z.string().optional(),
+  ADMIN_USER: z.string().default('admin'),
+  ADMIN_PASSWORD: z.string().optional(),
+  ADMIN_TOKEN: z.string().optional(),
+  API_KEYS: list,
+  RATE_LIMIT_ENABLED: bool(true),
+  RATE_LIMIT_CREATES_PER_MINUTE: int(60),
+  TRUST_PROXY: bool(false),
+  STACK_PROFILE: z.enum(['default', 'test']).default('default'),
+});
+
+export type Config = Readonly<
+  Omit<z.infer<typeof schema>, 'BASE_URL'> & { BASE_URL: string; adminPassword: string }
+>;
+
+/** Parses an environment into a frozen config, or returns every problem found. */
+export function parseConfig(env: NodeJS.ProcessEnv): { ok: true; config: Config } | { ok: false; problems: string[] } {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    };
+  }
+  const c = parsed.data;
+  const config = {
+    ...c,
+    BASE_URL: (c.BASE_URL ?? `http://${c.HOST === '0.0.0.0' ? '127.0.0.1' : c.HOST}:${c.PORT}`).replace(/\/+$/, ''),
+    // Without a configured password the admin UI stays closed rather than open.
+    adminPassword: c.ADMIN_PASSWORD ?? '',
+  };
+  return { ok: true, config: Object.freeze(config) };
+}
+
+let cached: Config | undefined;
+
+/** The process's config; prints every problem and exits non-zero when the environment is invalid. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  if (cached && env === process.env) return cached;
+  const result = parseConfig(env);
+  if (!result.ok) {
+    process.stderr.write(`Invalid configuration:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exit(78);
+  }
+  if (env === process.env) cached = result.config;
+  return result.config;
+}
