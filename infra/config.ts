@@ -59,8 +59,25 @@ const schema = z.object({
   ID_BLOCK_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   ID_ALLOCATOR_KEY: z.string().default('url'),
   KEYGEN_LOW_WATERMARK: z.coerce.number().min(0).max(1).default(0.5),
+  // How long a process waits for a queued refill before reserving a block from PostgreSQL itself.
+  KEYGEN_REFILL_TIMEOUT_MS: z.coerce.number().int().min(50).default(3000),
+  KEYGEN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // BullMQ key prefix; tests give each run its own so concurrent suites never share a queue.
+  QUEUE_PREFIX: z.string().min(1).default('bull'),
   CLICK_BUFFER_KEY_PREFIX: z.string().default('click_buffer'),
   INGESTION_FLUSH_INTERVAL_SECONDS: z.coerce.number().positive().default(5),
+  /** HMAC key of the anonymised visitor hash; defaults to SHORT_CODE_KEY. */
+  VISITOR_HASH_KEY: z.string().min(16).optional(),
+  /** How long a click id is remembered to drop duplicates; must outlast the longest Kafka outage. */
+  INGESTION_DEDUP_TTL_SECONDS: int(86_400),
+  CLICK_PRODUCER_LINGER_MS: int(5),
+  CLICK_PRODUCER_BATCH_SIZE: z.coerce.number().int().positive().default(2000),
+  /** Clicks an API process holds in memory while both Kafka and the queue Redis are unreachable. */
+  CLICK_PRODUCER_MAX_BUFFERED: z.coerce.number().int().positive().default(200_000),
+  /** Batches the Redis fallback stream may hold while Kafka is down. */
+  CLICK_FALLBACK_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000),
+  /** Prefixes the Temporal Schedule ids, so an isolated test deployment does not touch the real ones. */
+  SCHEDULE_ID_PREFIX: z.string().default(''),
   CACHE_WARMER_TOP_N: int(5000),
   CACHE_WARMER_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
   CACHE_TTL_SECONDS: int(3600),
@@ -69,6 +86,8 @@ const schema = z.object({
   NEGATIVE_CACHE_TTL_MS: int(30_000),
 
   METRICS_TOKEN: z.string().optional(),
+  /** Workers serve /metrics on this port when set (the API serves it on PORT). */
+  METRICS_PORT: int(0),
   ADMIN_USER: z.string().default('admin'),
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_TOKEN: z.string().optional(),
