@@ -1,0 +1,47 @@
+/**
+ * One `up`/`down` at a time per clone. Without it two test runs starting together would both see a
+ * service down, both start it, and one would fail on the busy port. mkdir is atomic, so it is the lock.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { stackRoot } from './paths';
+import { isAlive, readPid, sleep } from './process';
+
+const LOCK = path.join(stackRoot, '.lock');
+const OWNER = path.join(LOCK, 'pid');
+
+function tryAcquire(): boolean {
+  try {
+    fs.mkdirSync(LOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const owner = readPid(OWNER);
+    // A lock without a live owner was left by a crashed or killed run; the owner may also be between
+    // mkdir and writing its pid, so only a lock older than a few seconds counts as abandoned.
+    const ageMs = Date.now() - fs.statSync(LOCK).mtimeMs;
+    if ((owner !== undefined && !isAlive(owner)) || (owner === undefined && ageMs > 5000)) {
+      fs.rmSync(LOCK, { recursive: true, force: true });
+    }
+    return false;
+  }
+  fs.writeFileSync(OWNER, `${process.pid}\n`);
+  return true;
+}
+
+export async function withStackLock<T>(onWait: (owner: number | undefined) => void, fn: () => Promise<T>): Promise<T> {
+  fs.mkdirSync(stackRoot, { recursive: true });
+  let announced = false;
+  const deadline = Date.now() + 10 * 60_000;
+  while (!tryAcquire()) {
+    if (!announced) onWait(readPid(OWNER));
+    announced = true;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${LOCK}; remove it if no stack command is running`);
+    await sleep(200);
+  }
+  // A run killed by a signal skips this; the next run sees the dead owner pid and clears the lock.
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(LOCK, { recursive: true, force: true });
+  }
+}
