@@ -3,15 +3,25 @@ import Koa from 'koa';
 import type { AppDeps, AppState } from './deps';
 import { errorMiddleware } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
+import { adminBoard } from './routes/admin';
+import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
+import { linkRoutes } from './routes/links';
 import { metricsRoutes } from './routes/metrics';
+import { redirectFastPath, redirectRoutes } from './routes/redirect';
+import { statsRoutes } from './routes/stats';
 
 export function createApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: deps.config.TRUST_PROXY });
   app.silent = true;
+  // First: a redirect must not pay for request ids, loggers or routing (api/routes/redirect.ts).
+  app.use(redirectFastPath(deps));
   app.use(requestContext(deps.log));
   app.use(errorMiddleware());
-  for (const router of [healthRoutes(deps), metricsRoutes(deps)]) {
+  app.use(adminBoard(deps));
+  // The catch-all /{code} router goes last so that every named route wins over it.
+  const routers = [healthRoutes(deps), metricsRoutes(deps), linkRoutes(deps), statsRoutes(deps), docsRoutes(deps), redirectRoutes()];
+  for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

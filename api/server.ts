@@ -22,8 +22,12 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
+      // Keep-alive clients that never go idle would hold the drain until the force timer; cut them late.
+      setTimeout(() => server.closeAllConnections(), 10_000).unref();
     });
   });
+  // After the drain no redirect can record a click, so this flush sends the last ones.
+  shutdown.add('queues', 'click-sink', () => runtime.deps.clicks.flush());
   shutdown.add('connections', 'clients', () => runtime.close());
   shutdown.installSignalHandlers();
 

@@ -4,7 +4,11 @@ import { createClickHouse, createKafka, createPg, createRedis } from '../infra/c
 import type { Config } from '../infra/config';
 import { createHealthChecker } from '../infra/health';
 import type { Logger } from '../observability/logger';
+import { createKeygen } from '../queues/keygen/keygen';
+import { closeKeygenEvents, createKeygenEvents, createKeygenQueue } from '../queues/keygen/queue';
+import { createClickBuffer } from '../queues/click-buffer';
 import type { AppDeps } from './deps';
+import { createLinkResolver } from './link-resolver';
 
 export interface ApiRuntime {
   deps: AppDeps;
@@ -18,24 +22,42 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
   const { pool, db } = createPg(config, log);
   const redisCache = createRedis(config, 'cache', log);
   const redisQueue = createRedis(config, 'queue', log);
+  const keygenQueue = createKeygenQueue(redisQueue, { prefix: config.QUEUE_PREFIX, log });
+  const keygenEvents = createKeygenEvents(redisQueue, { prefix: config.QUEUE_PREFIX, log });
+  const keygen = createKeygen({ config, log, pool, queue: keygenQueue, events: keygenEvents, queueRedis: redisQueue });
+  // Fills the first block in the background; start() never rejects (nextCode retries or answers 503).
+  void keygen.start();
   const kafka = createKafka(config, 'linkhop-api', log);
   const kafkaAdmin = kafka.admin({ retry: { retries: 0 } });
   const clickhouse = createClickHouse(config);
   const temporal = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: 2000 });
+  // Subscriber mode needs its own connection; it queues SUBSCRIBE until Redis is reachable.
+  const redisEvictions = createRedis(config, 'cache', log, {
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    commandTimeout: undefined,
+    connectionName: 'linkhop-cache-evictions',
+  });
+  const resolver = createLinkResolver({ config, log, db, redis: redisCache, subscriber: redisEvictions });
+  const clicks = createClickBuffer({ redis: redisCache, config, log });
   let accepting = true;
   const health = createHealthChecker({ pool, redisCache, redisQueue, kafkaAdmin, clickhouse, temporal });
 
-  const deps: AppDeps = { config, log, pool, db, redisCache, redisQueue, health, isAccepting: () => accepting };
+  const deps: AppDeps = { config, log, pool, db, redisCache, redisQueue, keygen, keygenQueue, clicks, resolver, health, isAccepting: () => accepting };
   return {
     deps,
     stopAccepting: () => {
       accepting = false;
     },
     close: async () => {
+      await clicks.flush().catch((err: unknown) => log.error({ err }, 'click buffer not flushed at shutdown'));
+      await keygen.close();
+      await Promise.allSettled([closeKeygenEvents(keygenEvents), keygenQueue.close()]);
       await Promise.allSettled([
         pool.end(),
         redisCache.quit(),
         redisQueue.quit(),
+        redisEvictions.quit(),
         kafkaAdmin.disconnect(),
         clickhouse.close(),
         temporal.close(),

@@ -7,6 +7,12 @@ export function errorMiddleware(): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
+      // No route matched (404) or the method is wrong (405/501 from allowedMethods): still {"detail": ...}.
+      if (ctx.status >= 400 && ctx.body == null) {
+        const status = ctx.status;
+        ctx.body = { detail: ctx.message };
+        ctx.status = status; // Koa turns an implicit 404 into 200 when a body is set
+      }
     } catch (err) {
       if (err instanceof HttpError) {
         ctx.status = err.status;

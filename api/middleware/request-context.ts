@@ -19,7 +19,8 @@ export function requestContext(log: Logger): Middleware<AppState> {
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = ctx.state.route ?? (ctx.status === 404 ? 'unmatched' : ctx.path);
+      // Any error without a matched route (404, 405 on a random path) shares one label: bounded cardinality.
+      const route = ctx.state.route ?? (ctx.status >= 400 ? 'unmatched' : ctx.path);
       httpRequests.inc({ method: ctx.method, route, status: String(ctx.status) });
       httpDuration.observe({ method: ctx.method, route }, seconds);
       if (ctx.status >= 500) ctx.state.log.warn({ status: ctx.status, path: ctx.path, seconds }, 'request failed');

@@ -1,0 +1,57 @@
+/**
+ * Per-client limit on link creation, shared by every replica through Redis: a fixed one-minute window
+ * counted with one atomic INCR+PEXPIRE script; over the limit is a 429 with Retry-After.
+ * The client is its API key when keys are configured (so a key is limited wherever it comes from),
+ * else its IP. If Redis cannot answer, creation is allowed: the limit protects, it must not take the API down.
+ */
+import { createHash } from 'node:crypto';
+import type Redis from 'ioredis';
+import type { Middleware } from 'koa';
+import type { Config } from '../../infra/config';
+import type { Logger } from '../../observability/logger';
+import type { AppState } from '../deps';
+import { tooManyRequests } from '../errors';
+import { presentedApiKey } from './api-key';
+
+const WINDOW_MS = 60_000;
+const HIT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}`;
+
+export interface RateLimitDeps {
+  config: Config;
+  redis: Redis;
+  log: Logger;
+}
+
+/** Limits `RATE_LIMIT_CREATES_PER_MINUTE` requests per client; a no-op when RATE_LIMIT_ENABLED is false. */
+export function rateLimitCreates(deps: RateLimitDeps): Middleware<AppState> {
+  const { config, redis, log } = deps;
+  const limit = config.RATE_LIMIT_CREATES_PER_MINUTE;
+  let lastWarn = 0;
+  return async (ctx, next) => {
+    if (!config.RATE_LIMIT_ENABLED) return next();
+    const apiKey = config.API_KEYS.length ? presentedApiKey(ctx) : undefined;
+    // Keys are hashed so secrets never appear in Redis.
+    const client = apiKey ? `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}` : `ip:${ctx.ip}`;
+    let count: number;
+    let ttlMs: number;
+    try {
+      const reply = (await redis.eval(HIT, 1, `ratelimit:create:${client}`, String(WINDOW_MS))) as [number, number];
+      [count, ttlMs] = reply;
+    } catch (err) {
+      if (Date.now() - lastWarn > 5000) {
+        lastWarn = Date.now();
+        log.warn({ err: (err as Error).message }, 'rate limit unavailable; allowing request');
+      }
+      return next();
+    }
+    ctx.set('RateLimit-Limit', String(limit));
+    ctx.set('RateLimit-Remaining', String(Math.max(0, limit - count)));
+    if (count > limit) throw tooManyRequests(Math.max(1, Math.ceil(ttlMs / 1000)));
+    await next();
+  };
+}

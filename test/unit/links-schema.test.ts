@@ -1,0 +1,93 @@
+/** Pure validation of the link API's input: URL rules, custom codes, reserved words and body shapes. */
+import assert from 'node:assert/strict';
+import { checkUrl, isPossibleCode, ShortenBodySchema } from '../../api/routes/links.schema';
+
+const accepted: Array<[string, string]> = [
+  ['https://example.com', 'https://example.com'],
+  ['http://example.com/a/b?x=1&y=%20#frag', 'http://example.com/a/b?x=1&y=%20#frag'],
+  ['HTTPS://Example.COM/Path', 'HTTPS://Example.COM/Path'],
+  ['http://localhost:8080/x', 'http://localhost:8080/x'],
+  ['http://127.0.0.1/', 'http://127.0.0.1/'],
+  ['http://[::1]:3000/', 'http://[::1]:3000/'],
+  ['https://example.com/a|b{c}', 'https://example.com/a|b{c}'],
+  // Non-ASCII is stored percent-encoded (and the host as punycode), so Location can always carry it.
+  ['https://example.com/café?q=ü', 'https://example.com/caf%C3%A9?q=%C3%BC'],
+  ['https://bücher.example/', 'https://xn--bcher-kva.example/'],
+];
+
+const refused: string[] = [
+  '',
+  'not-a-url',
+  'example.com',
+  '//example.com',
+  'ftp://example.com/file',
+  'javascript:alert(1)',
+  'data:text/html,<script>alert(1)</script>',
+  'file:///etc/passwd',
+  'http://',
+  'http:///path',
+  'http:example.com',
+  'http:/example.com',
+  'http://user:pass@example.com/',
+  'http://user@example.com/',
+  'http://@example.com/',
+  'http://exa mple.com/',
+  'http://example.com/a b',
+  'http://example.com/\u0000',
+  'http://example.com/\r\nSet-Cookie: x=1',
+  'http://example.com/\t',
+  'http://example.com/\u0085',
+  'http://example.com/\u00a0',
+  'http://example.com\\@evil.com/',
+  'http://example.com:99999/',
+  'http://exa_mple..com/',
+  'http://-/',
+  `https://example.com/${'a'.repeat(2049)}`,
+  `https://example.com/${'é'.repeat(1100)}`,
+];
+
+describe('link validation (unit)', () => {
+  for (const [input, stored] of accepted) {
+    it(`accepts ${JSON.stringify(input)}`, () => {
+      assert.deepEqual(checkUrl(input), { ok: true, url: stored });
+    });
+  }
+
+  for (const input of refused) {
+    it(`refuses ${JSON.stringify(input.length > 60 ? `${input.slice(0, 60)}…` : input)}`, () => {
+      assert.equal(checkUrl(input).ok, false);
+    });
+  }
+
+  it('accepts a URL of exactly 2048 bytes and refuses 2049', () => {
+    const base = 'https://example.com/';
+    assert.equal(checkUrl(base + 'a'.repeat(2048 - base.length)).ok, true);
+    assert.equal(checkUrl(base + 'a'.repeat(2049 - base.length)).ok, false);
+  });
+
+  it('custom codes: 3–20 ASCII alphanumerics, reserved words refused in any case', () => {
+    const ok = (custom_code: unknown) => ShortenBodySchema.safeParse({ url: 'https://e.com', custom_code }).success;
+    for (const good of ['abc', 'mycode', 'A1b2C3', 'x'.repeat(20), null, undefined]) assert.equal(ok(good), true, String(good));
+    for (const bad of ['ab', 'x'.repeat(21), 'my-code!', 'my code', 'café12', 'ｍｙｃｏｄｅ', '', 12345, true, {}]) {
+      assert.equal(ok(bad), false, JSON.stringify(bad));
+    }
+    for (const reserved of ['api', 'API', 'Health', 'metrics', 'admin', 'docs', 'OpenAPI', 'favicon', 'robots', 'ready']) {
+      assert.equal(ok(reserved), false, reserved);
+    }
+  });
+
+  it('bodies: must be an object with a string url; unknown fields are ignored', () => {
+    for (const body of [null, [], 42, 'https://e.com', { url: 42 }, { url: null }, { url: ['https://e.com'] }, {}]) {
+      assert.equal(ShortenBodySchema.safeParse(body).success, false, JSON.stringify(body));
+    }
+    const parsed = ShortenBodySchema.parse({ url: 'https://e.com', extra: 1 });
+    assert.deepEqual(parsed, { url: 'https://e.com' });
+  });
+
+  it('possible codes: what the redirect path may look up', () => {
+    for (const code of ['abc', 'Ab3dE7g', 'x'.repeat(20)]) assert.equal(isPossibleCode(code), true, code);
+    for (const code of ['ab', 'x'.repeat(21), 'a-b-c', 'abc.json', 'docs', 'Health', '', 'abc%20']) {
+      assert.equal(isPossibleCode(code), false, code);
+    }
+  });
+});
