@@ -1,32 +1,63 @@
 /** The Temporal worker process: runs the workflows and activities and keeps the Schedules up to date. */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { evictLink } from '../api/link-resolver';
 import { createPg, createRedis, createTemporalClient } from '../infra/clients';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
 import { createLogger } from '../observability/logger';
+import { serveMetrics } from '../observability/metrics-server';
+import { clickKeys } from '../queues/names';
 import { createActivities } from '.';
+import { countActivityFailures, metricsSinks } from './interceptors';
 import { ensureSchedules } from './schedules';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('temporal-worker', config.LOG_LEVEL);
+  // The SDK's own logs (bundling, state changes) go through pino, warnings and above only.
+  Runtime.install({
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) =>
+      log[level === 'ERROR' ? 'error' : 'warn']({ sdk: meta }, message),
+    ),
+  });
   const { pool, db } = createPg(config, log, { max: 5 });
   const redisCache = createRedis(config, 'cache', log);
+  // The click aggregates live on the queue Redis (noeviction + AOF).
+  const redisQueue = createRedis(config, 'queue', log);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({ db, redisCache, cacheTtlSeconds: config.CACHE_TTL_SECONDS }),
+    activities: createActivities({
+      db,
+      redisCache,
+      cacheTtlSeconds: config.CACHE_TTL_SECONDS,
+      clicks: {
+        redisQueue,
+        redisCache,
+        pool,
+        keys: clickKeys(config.CLICK_BUFFER_KEY_PREFIX),
+        evictLinks: (codes) => evictLink(redisCache, codes),
+      },
+    }),
+    interceptors: {
+      activity: [countActivityFailures],
+      workflowModules: [require.resolve('../workflows/metrics-interceptor')],
+    },
+    sinks: metricsSinks,
   });
   const { client, connection: clientConnection } = await createTemporalClient(config);
   await ensureSchedules(client, config);
 
+  const closeMetrics = await serveMetrics(config.METRICS_PORT, config.HOST, config.METRICS_TOKEN);
+
   const shutdown = new Shutdown(log, 30_000);
+  shutdown.add('servers', 'metrics', closeMetrics);
   shutdown.add('workers', 'temporal-worker', () => worker.shutdown());
   shutdown.add('connections', 'clients', () =>
-    Promise.allSettled([pool.end(), redisCache.quit(), clientConnection.close()]),
+    Promise.allSettled([pool.end(), redisCache.quit(), redisQueue.quit(), clientConnection.close()]),
   );
   shutdown.installSignalHandlers();
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'temporal worker running');

@@ -18,6 +18,9 @@ export const LOCAL_PORTS = {
   api: 8000,
 } as const;
 
+/** Known to everyone who reads this file: fine for development, refused in production. */
+const DEV_SHORT_CODE_KEY = 'linkhop-development-key-change-me';
+
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const bool = (def: boolean) =>
   z
@@ -55,7 +58,7 @@ const schema = z.object({
   TEMPORAL_UI_URL: z.string().default(`http://127.0.0.1:${LOCAL_PORTS.temporalUi}`),
 
   SHORT_CODE_LENGTH: z.coerce.number().int().min(7).max(7).default(7),
-  SHORT_CODE_KEY: z.string().min(16).default('linkhop-development-key-change-me'),
+  SHORT_CODE_KEY: z.string().min(16).default(DEV_SHORT_CODE_KEY),
   ID_BLOCK_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   ID_ALLOCATOR_KEY: z.string().default('url'),
   KEYGEN_LOW_WATERMARK: z.coerce.number().min(0).max(1).default(0.5),
@@ -112,6 +115,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): { ok: true; config: Config 
     };
   }
   const c = parsed.data;
+  if (c.NODE_ENV === 'production' && c.SHORT_CODE_KEY === DEV_SHORT_CODE_KEY) {
+    // With the published key anyone could compute which codes come next.
+    return { ok: false, problems: ['SHORT_CODE_KEY: set a secret of at least 16 characters in production'] };
+  }
   const config = {
     ...c,
     BASE_URL: (c.BASE_URL ?? `http://${c.HOST === '0.0.0.0' ? '127.0.0.1' : c.HOST}:${c.PORT}`).replace(/\/+$/, ''),
