@@ -1,21 +1,36 @@
 /** Creates or updates the Temporal Schedules at boot, so a changed interval takes effect on restart. */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../infra/config';
-import { SCHEDULE_WARM_CACHE, WORKFLOW_WARM_CACHE } from '../queues/names';
+import { WORKFLOW_FLUSH_CLICKS, WORKFLOW_WARM_CACHE, scheduleIds } from '../queues/names';
 
 /** The schedules this deployment runs, derived from config. */
 export function scheduleDefinitions(config: Config): ScheduleOptions[] {
   const common = {
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
   } as const;
+  const ids = scheduleIds(config);
   return [
     {
-      scheduleId: SCHEDULE_WARM_CACHE,
+      scheduleId: ids.flushClicks,
+      spec: { intervals: [{ every: `${config.INGESTION_FLUSH_INTERVAL_SECONDS}s` }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: WORKFLOW_FLUSH_CLICKS,
+        workflowId: ids.flushClicks,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [],
+        // A run stuck on a long outage is cut off; the next one resumes its snapshot.
+        workflowExecutionTimeout: '10 minutes',
+      },
+      ...common,
+    },
+    {
+      scheduleId: ids.warmCache,
       spec: { intervals: [{ every: `${config.CACHE_WARMER_INTERVAL_SECONDS}s` }] },
       action: {
         type: 'startWorkflow',
         workflowType: WORKFLOW_WARM_CACHE,
-        workflowId: SCHEDULE_WARM_CACHE,
+        workflowId: ids.warmCache,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         args: [{ topN: config.CACHE_WARMER_TOP_N }],
         workflowExecutionTimeout: '5 minutes',

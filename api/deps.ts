@@ -31,6 +31,11 @@ export interface ClickSink {
   pending(code: string): Promise<number>;
   /** Sends what is buffered in memory (used at shutdown and by tests). */
   flush(): Promise<void>;
+  /**
+   * urls.clicks plus every click not yet flushed, read consistently (one PostgreSQL read); null when the link
+   * does not exist. Stats use it when present: adding pending() to a separately read counter can double count.
+   */
+  totalClicks?(code: string): Promise<number | null>;
 }
 
 export interface AppDeps {

@@ -6,7 +6,7 @@ import { createHealthChecker } from '../infra/health';
 import type { Logger } from '../observability/logger';
 import { createKeygen } from '../queues/keygen/keygen';
 import { closeKeygenEvents, createKeygenEvents, createKeygenQueue } from '../queues/keygen/queue';
-import { createClickBuffer } from '../queues/click-buffer';
+import { createClickSink } from '../queues/click-sink';
 import type { AppDeps } from './deps';
 import { createLinkResolver } from './link-resolver';
 
@@ -39,7 +39,14 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
     connectionName: 'linkhop-cache-evictions',
   });
   const resolver = createLinkResolver({ config, log, db, redis: redisCache, subscriber: redisEvictions });
-  const clicks = createClickBuffer({ redis: redisCache, config, log });
+  // Clicks go to Kafka; the fallback stream and the exact counts live on the queue Redis, read through a
+  // client that gives up within a second so a Redis outage never holds a batch or a stats request for long.
+  const redisClicks = createRedis(config, 'queue', log, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1000,
+    connectionName: 'linkhop-clicks',
+  });
+  const clicks = createClickSink({ config, log, kafka, redisQueue: redisClicks, pool });
   let accepting = true;
   const health = createHealthChecker({ pool, redisCache, redisQueue, kafkaAdmin, clickhouse, temporal });
 
@@ -50,13 +57,14 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
       accepting = false;
     },
     close: async () => {
-      await clicks.flush().catch((err: unknown) => log.error({ err }, 'click buffer not flushed at shutdown'));
+      await clicks.close().catch((err: unknown) => log.error({ err }, 'clicks not flushed at shutdown'));
       await keygen.close();
       await Promise.allSettled([closeKeygenEvents(keygenEvents), keygenQueue.close()]);
       await Promise.allSettled([
         pool.end(),
         redisCache.quit(),
         redisQueue.quit(),
+        redisClicks.quit(),
         redisEvictions.quit(),
         kafkaAdmin.disconnect(),
         clickhouse.close(),

@@ -23,9 +23,19 @@ export function statsRoutes(deps: AppDeps): Router<AppState> {
       throw unavailable('Database unavailable');
     }
     if (!row) throw notFound();
-    const pending = await deps.clicks.pending(code);
+    let clicks: number | null;
+    try {
+      // One consistent read when the sink offers it: row.clicks + pending() can count a flush twice.
+      clicks = deps.clicks.totalClicks
+        ? await deps.clicks.totalClicks(code)
+        : row.clicks + (await deps.clicks.pending(code));
+    } catch (err) {
+      ctx.state.log.error({ err }, 'click count failed');
+      throw unavailable('Click counts unavailable');
+    }
+    if (clicks === null) throw notFound();
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = toLinkBody(row, deps.config.BASE_URL, row.clicks + pending);
+    ctx.body = toLinkBody(row, deps.config.BASE_URL, clicks);
   });
   return router;
 }

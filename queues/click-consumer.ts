@@ -1,0 +1,106 @@
+/**
+ * The click consumer process (any number may run): the counting group aggregates clicks into Redis, the
+ * analytics group writes raw rows to ClickHouse, the drainer moves fallback batches back into Kafka, and
+ * a monitor publishes consumer lag. Each part survives its dependency going away and coming back.
+ */
+import { hostname } from 'node:os';
+import type { Consumer } from 'kafkajs';
+import { createClickAggregator } from '../activities/aggregate-clicks';
+import { createClickHouse, createKafka, createRedis } from '../infra/clients';
+import { loadConfig } from '../infra/config';
+import { Shutdown } from '../infra/shutdown';
+import { clicksProduced } from '../observability/click-metrics';
+import { createLogger, type Logger } from '../observability/logger';
+import { serveMetrics } from '../observability/metrics-server';
+import { startAnalyticsGroup } from './click-consumer/analytics-group';
+import { startCounterGroup } from './click-consumer/counter-group';
+import { createDeadLetter } from './click-consumer/dead-letter';
+import { startLagMonitor } from './click-consumer/lag';
+import { startFallbackDrainer } from './click-fallback';
+import { createSafeProducer } from './kafka-producer';
+import { analyticsGroup, clickKeys, kafkaNames } from './names';
+import { ensureTopics } from './topics';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retries `start` until it succeeds (Kafka may still be starting); exits the process if a consumer crashes for good. */
+async function startWithRetry(name: string, log: Logger, start: () => Promise<Consumer>): Promise<Consumer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const consumer = await start();
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart) return;
+        // kafkajs gave up on this consumer: a supervisor restart is the only way back.
+        log.fatal({ err: payload.error.message, consumer: name }, 'consumer crashed without restart; exiting');
+        process.exit(1);
+      });
+      log.info({ consumer: name }, 'consumer running');
+      return consumer;
+    } catch (err) {
+      log.warn({ err: (err as Error).message, consumer: name, attempt }, 'consumer start failed; retrying');
+      await sleep(Math.min(1000 * attempt, 10_000));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('click-consumer', config.LOG_LEVEL);
+  const names = kafkaNames(config);
+  const keys = clickKeys(config.CLICK_BUFFER_KEY_PREFIX);
+  const kafka = createKafka(config, 'linkhop-click-consumer', log);
+  const redisQueue = createRedis(config, 'queue', log);
+  const redisDrain = createRedis(config, 'queue', log);
+  const clickhouse = createClickHouse(config);
+  const producer = createSafeProducer(kafka, { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 });
+  const closeMetrics = await serveMetrics(config.METRICS_PORT, config.HOST, config.METRICS_TOKEN);
+
+  const shutdown = new Shutdown(log, 20_000);
+  shutdown.add('servers', 'metrics', closeMetrics);
+  shutdown.installSignalHandlers();
+
+  await ensureTopics(kafka, config).catch((err: unknown) =>
+    log.warn({ err: (err as Error).message }, 'could not check the click topics; the consumers will wait for them'),
+  );
+  const aggregator = createClickAggregator({
+    redis: redisQueue,
+    keys,
+    group: names.group,
+    dedupTtlSeconds: config.INGESTION_DEDUP_TTL_SECONDS,
+  });
+  const deadLetter = createDeadLetter(producer, names.deadLetterTopic, names.group);
+  const [counters, analytics] = await Promise.all([
+    startWithRetry('counters', log, () =>
+      startCounterGroup({ kafka, topic: names.clickTopic, group: names.group, aggregator, deadLetter, log }),
+    ),
+    startWithRetry('analytics', log, () =>
+      startAnalyticsGroup({ kafka, clickhouse, topic: names.clickTopic, group: analyticsGroup(config) }),
+    ),
+  ]);
+  const drainer = startFallbackDrainer({
+    redis: redisDrain,
+    keys,
+    consumerName: `${hostname()}-${process.pid}`,
+    log,
+    send: async (batch) => {
+      await producer.send({ topic: names.clickTopic, messages: batch });
+      clicksProduced.inc({ via: 'fallback' }, batch.length);
+    },
+    claimIdleMs: 10_000,
+  });
+  const stopLag = startLagMonitor(kafka.admin(), names.clickTopic, [names.group, analyticsGroup(config)], log);
+
+  shutdown.add('workers', 'consumers', () => Promise.allSettled([counters.disconnect(), analytics.disconnect()]));
+  shutdown.add('workers', 'drainer', () => drainer.stop());
+  shutdown.add('queues', 'producer', () => producer.disconnect());
+  shutdown.add('connections', 'clients', () => {
+    stopLag();
+    return Promise.allSettled([redisQueue.quit(), redisDrain.quit(), clickhouse.close()]);
+  });
+  log.info({ topic: names.clickTopic, group: names.group }, 'click consumer running');
+}
+
+main().catch((err: unknown) => {
+  console.error('click consumer failed:', err);
+  process.exit(1);
+});

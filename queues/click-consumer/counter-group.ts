@@ -1,0 +1,69 @@
+/**
+ * The counting consumer group: each partition batch is parsed, malformed messages are dead-lettered, valid
+ * clicks are aggregated atomically in Redis (with the batch's offset), and only then is the offset committed.
+ * A crash anywhere before the commit redelivers the batch, and the aggregator counts nothing twice.
+ */
+import type { Consumer, Kafka } from 'kafkajs';
+import type { createClickAggregator } from '../../activities/aggregate-clicks';
+import { clicksConsumed } from '../../observability/click-metrics';
+import type { Logger } from '../../observability/logger';
+import { parseClickEvent } from '../click-event';
+import type { DeadLetter, Rejected } from './dead-letter';
+
+export interface CounterGroupDeps {
+  kafka: Kafka;
+  topic: string;
+  group: string;
+  aggregator: ReturnType<typeof createClickAggregator>;
+  deadLetter: DeadLetter;
+  log: Logger;
+}
+
+/** Joins the group and starts consuming; resolves once running. */
+export async function startCounterGroup(deps: CounterGroupDeps): Promise<Consumer> {
+  const { topic, group } = deps;
+  const consumer = deps.kafka.consumer({
+    groupId: group,
+    // A killed consumer's partitions wait this long for a new owner; batches take milliseconds.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 2000,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: 2 * 1024 * 1024,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch, heartbeat }) => {
+      if (batch.messages.length === 0) return;
+      const clicks = [];
+      const rejected: Rejected[] = [];
+      for (const message of batch.messages) {
+        const parsed = parseClickEvent(message.value);
+        if (parsed.ok) clicks.push({ offset: message.offset, clickId: parsed.event.click_id, code: parsed.event.short_code });
+        else rejected.push({ message, error: parsed.error });
+      }
+      if (rejected.length) {
+        await deps.deadLetter(batch.topic, batch.partition, rejected);
+        deps.log.warn({ partition: batch.partition, count: rejected.length, error: rejected[0].error }, 'dead-lettered');
+      }
+      const lastOffset = batch.messages[batch.messages.length - 1].offset;
+      const result = await deps.aggregator.aggregateClicks({
+        topic: batch.topic,
+        partition: batch.partition,
+        lastOffset,
+        clicks,
+      });
+      clicksConsumed.inc({ group, outcome: 'counted' }, result.counted);
+      clicksConsumed.inc({ group, outcome: 'duplicate' }, result.duplicates);
+      clicksConsumed.inc({ group, outcome: 'redelivered' }, result.redelivered);
+      // The counts and the offset are safe in Redis; committing only saves a redelivery.
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
+      ]);
+      await heartbeat();
+    },
+  });
+  return consumer;
+}

@@ -1,0 +1,64 @@
+/**
+ * The click event on the Kafka topic: one zod schema shared by the producer (API) and the consumers.
+ * The visitor is an HMAC of ip + user agent, so the raw IP never leaves the API process.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { ClickInput } from '../api/deps';
+
+const MAX_TEXT = 1024;
+
+export const ClickEventSchema = z.object({
+  click_id: z.uuid(),
+  short_code: z.string().min(1).max(32),
+  ts: z.iso.datetime(),
+  referrer: z.string().max(MAX_TEXT),
+  user_agent: z.string().max(MAX_TEXT),
+  visitor_hash: z.string().regex(/^[0-9a-f]{32}$/),
+  bot: z.boolean(),
+});
+export type ClickEvent = z.infer<typeof ClickEventSchema>;
+
+// Crawlers, link unfurlers and HTTP libraries; a small list on purpose: analytics may refine it later.
+const BOT_UA =
+  /bot|crawl|spider|slurp|facebookexternalhit|embedly|preview|monitor|curl|wget|python-requests|httpclient|go-http-client|okhttp|headless/i;
+
+/** True when the user agent looks like a crawler or a script rather than a person's browser. */
+export function isBot(userAgent: string): boolean {
+  return userAgent === '' || BOT_UA.test(userAgent);
+}
+
+/** Anonymised visitor id: HMAC-SHA256(key, ip + "\n" + user agent), 128 bits of hex. */
+export function visitorHash(key: string, ip: string, userAgent: string): string {
+  return createHmac('sha256', key).update(`${ip}\n${userAgent}`).digest('hex').slice(0, 32);
+}
+
+/** Builds the event for one click; long header values are cut so one request cannot bloat the log. */
+export function toClickEvent(click: ClickInput, hashKey: string): ClickEvent {
+  const userAgent = click.userAgent.slice(0, MAX_TEXT);
+  return {
+    click_id: randomUUID(),
+    short_code: click.shortCode,
+    ts: click.at.toISOString(),
+    referrer: click.referrer.slice(0, MAX_TEXT),
+    user_agent: userAgent,
+    visitor_hash: visitorHash(hashKey, click.ip, click.userAgent),
+    bot: isBot(userAgent),
+  };
+}
+
+/** Parses a raw Kafka value; the error says why a message is dead-lettered. */
+export function parseClickEvent(value: Buffer | null): { ok: true; event: ClickEvent } | { ok: false; error: string } {
+  if (!value) return { ok: false, error: 'empty message value' };
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch {
+    return { ok: false, error: 'value is not JSON' };
+  }
+  const parsed = ClickEventSchema.safeParse(json);
+  if (!parsed.success) {
+    return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  }
+  return { ok: true, event: parsed.data };
+}

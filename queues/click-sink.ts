@@ -1,0 +1,53 @@
+/** The API's ClickSink: clicks go to the Kafka click log; counts come from the exact stats reader. */
+import type Redis from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { ClickSink } from '../api/deps';
+import type { Config } from '../infra/config';
+import type { Logger } from '../observability/logger';
+import { toClickEvent } from './click-event';
+import { createClickProducer } from './click-producer';
+import { createClickStats } from './click-stats';
+import { clickKeys, kafkaNames } from './names';
+
+export interface KafkaClickSink extends ClickSink {
+  /** urls.clicks plus every click not yet flushed, from one PostgreSQL read; null when the link is unknown. */
+  totalClicks(code: string): Promise<number | null>;
+  /** Flushes what is in memory, then disconnects from Kafka. */
+  close(): Promise<void>;
+}
+
+export interface ClickSinkDeps {
+  config: Config;
+  log: Logger;
+  kafka: Kafka;
+  /** The QUEUE Redis, failing fast (no offline queue): record() must never wait on it. */
+  redisQueue: Redis;
+  pool: Pool;
+}
+
+/** Builds the sink the API records redirects into. */
+export function createClickSink(deps: ClickSinkDeps): KafkaClickSink {
+  const { config } = deps;
+  const keys = clickKeys(config.CLICK_BUFFER_KEY_PREFIX);
+  const hashKey = config.VISITOR_HASH_KEY ?? config.SHORT_CODE_KEY;
+  const producer = createClickProducer({
+    kafka: deps.kafka,
+    redis: deps.redisQueue,
+    keys,
+    topic: kafkaNames(config).clickTopic,
+    log: deps.log.child({ component: 'click-producer' }),
+    lingerMs: config.CLICK_PRODUCER_LINGER_MS,
+    batchSize: config.CLICK_PRODUCER_BATCH_SIZE,
+    maxBuffered: config.CLICK_PRODUCER_MAX_BUFFERED,
+    fallbackMaxEntries: config.CLICK_FALLBACK_MAX_ENTRIES,
+  });
+  const stats = createClickStats({ redis: deps.redisQueue, pool: deps.pool, keys });
+  return {
+    record: (click) => producer.send(toClickEvent(click, hashKey)),
+    pending: async (code) => (await stats.read(code))?.pending ?? 0,
+    totalClicks: async (code) => (await stats.read(code))?.total ?? null,
+    flush: () => producer.flush(),
+    close: () => producer.close(),
+  };
+}
