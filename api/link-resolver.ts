@@ -40,6 +40,8 @@ export interface LinkResolverDeps {
   log: Logger;
   db: Db;
   redis: Redis;
+  /** Reads of cached links go here when set (a Redis replica); writes always go to `redis`. */
+  readRedis?: Redis;
   /** A dedicated connection in subscriber mode; without it, evictions from other replicas are not heard. */
   subscriber?: Redis;
 }
@@ -62,6 +64,7 @@ export interface LinkResolver {
 /** Builds the resolver; subscribes to evictions when a subscriber connection is given. */
 export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
   const { config, log, db, redis } = deps;
+  const readRedis = deps.readRedis ?? redis;
   const NOT_FOUND = '';
   const lru = new LRUCache<string, string>({ max: Math.max(1, config.LRU_MAX_ENTRIES), ttl: config.LRU_TTL_MS });
   const inflight = new Map<string, Promise<string | null>>();
@@ -94,7 +97,7 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
   const load = async (code: string): Promise<string | null> => {
     const startedAt = epoch;
     try {
-      const [raw, missing] = await redis.mget(linkCacheKey(code), missingLinkKey(code));
+      const [raw, missing] = await readRedis.mget(linkCacheKey(code), missingLinkKey(code));
       const cached = parseCachedLink(raw);
       if (cached) {
         lookups.inc({ layer: 'redis', result: 'hit' });

@@ -38,7 +38,11 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
     commandTimeout: undefined,
     connectionName: 'linkhop-cache-evictions',
   });
-  const resolver = createLinkResolver({ config, log, db, redis: redisCache, subscriber: redisEvictions });
+  // The replaced system read cached links from a replica; keep honouring REDIS_REPLICA_URL when it is set.
+  const redisReplica = config.REDIS_REPLICA_URL
+    ? createRedis({ ...config, REDIS_URL: config.REDIS_REPLICA_URL }, 'cache', log)
+    : undefined;
+  const resolver = createLinkResolver({ config, log, db, redis: redisCache, readRedis: redisReplica, subscriber: redisEvictions });
   // Clicks go to Kafka; the fallback stream and the exact counts live on the queue Redis, read through a
   // client that gives up within a second so a Redis outage never holds a batch or a stats request for long.
   const redisClicks = createRedis(config, 'queue', log, {
@@ -63,6 +67,7 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
       await Promise.allSettled([
         pool.end(),
         redisCache.quit(),
+        redisReplica?.quit(),
         redisQueue.quit(),
         redisClicks.quit(),
         redisEvictions.quit(),

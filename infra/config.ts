@@ -98,7 +98,6 @@ const schema = z.object({
   RATE_LIMIT_ENABLED: bool(true),
   RATE_LIMIT_CREATES_PER_MINUTE: int(60),
   TRUST_PROXY: bool(false),
-  STACK_PROFILE: z.enum(['default', 'test']).default('default'),
 });
 
 export type Config = Readonly<
