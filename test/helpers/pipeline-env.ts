@@ -103,16 +103,20 @@ export async function createPipelineEnv(extra: Record<string, string> = {}, opts
   };
 }
 
-async function positionGroups(config: Config, suffix: string): Promise<void> {
+/** Sets the counting and analytics groups of `config` to the click topic's current end offsets. */
+export async function positionGroups(config: Config, suffix: string): Promise<void> {
   const kafka = createKafka(config, `test-pl-${suffix}`);
   const kadmin = kafka.admin();
   await kadmin.connect();
   try {
     const { clickTopic } = kafkaNames(config);
     const ends = await kadmin.fetchTopicOffsets(clickTopic);
-    for (const groupId of [config.INGESTION_CONSUMER_GROUP, analyticsGroup(config)]) {
-      await kadmin.setOffsets({ groupId, topic: clickTopic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
-    }
+    // Each setOffsets waits out one fetch round of a paused consumer (kafkajs' default 5 s): both at once.
+    await Promise.all(
+      [config.INGESTION_CONSUMER_GROUP, analyticsGroup(config)].map((groupId) =>
+        kadmin.setOffsets({ groupId, topic: clickTopic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) }),
+      ),
+    );
   } finally {
     await kadmin.disconnect();
   }
@@ -138,7 +142,8 @@ async function deleteSchedules(config: Config): Promise<void> {
   }
 }
 
-async function deleteGroups(config: Config): Promise<void> {
+/** Deletes the counting and analytics groups of `config` (they must have no live member). */
+export async function deleteGroups(config: Config): Promise<void> {
   const admin = createKafka(config, 'test-pl-cleanup').admin();
   await admin.connect();
   try {

@@ -1,15 +1,17 @@
 /**
  * The API process end to end: api/server.ts started as a child on the test database, JSON logs carrying the
- * request id, and SIGTERM draining a request still in flight and flushing clicks before a clean exit.
+ * request id, and SIGTERM draining a request still in flight and sending its clicks to Kafka before a clean
+ * exit, where a counting group of this test's own (in this process) aggregates them.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createRedis } from '../../infra/clients';
 import { eventually, randomCode } from '../helpers/api';
-import { testConfig, testDatabaseUrl } from '../helpers/test-config';
+import { clickCounterEnv, startClickCounter, type ClickCounter } from '../helpers/click-counter';
+import { waitUntil } from '../helpers/processes';
+import { testConfig, testDatabaseUrl, uniqueSuffix } from '../helpers/test-config';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -37,16 +39,16 @@ function request(port: number, method: string, urlPath: string, body?: string): 
 
 describe('API process: logs and graceful shutdown (integration)', function () {
   this.timeout(60_000);
-  const prefix = `test_shutdown_${randomCode(8)}`;
-  const config = testConfig({ CLICK_BUFFER_KEY_PREFIX: prefix });
+  const clickEnv = clickCounterEnv(`shutdown_${uniqueSuffix()}`);
   let child: ChildProcess | undefined;
+  let counter: ClickCounter | undefined;
 
+  before(async () => {
+    counter = await startClickCounter(testConfig(clickEnv));
+  });
   after(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
-    const redis = createRedis(config, 'cache', undefined, { enableOfflineQueue: true });
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
+    await counter?.close();
   });
 
   it('logs JSON with request ids, drains an in-flight request on SIGTERM, flushes clicks and exits 0', async () => {
@@ -61,7 +63,9 @@ describe('API process: logs and graceful shutdown (integration)', function () {
         RATE_LIMIT_ENABLED: 'false',
         QUEUE_PREFIX: `test-shutdown-${randomCode(8)}`,
         KEYGEN_REFILL_TIMEOUT_MS: '100',
-        CLICK_BUFFER_KEY_PREFIX: prefix,
+        ...clickEnv,
+        // Clicks stay in the API's memory until the shutdown sends them: only that flush can deliver them.
+        CLICK_PRODUCER_LINGER_MS: '600000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -77,6 +81,11 @@ describe('API process: logs and graceful shutdown (integration)', function () {
     assert.equal(created.status, 201, created.text);
     const code = (JSON.parse(created.text) as { short_code: string }).short_code;
     for (let i = 0; i < 3; i++) assert.equal((await request(port, 'GET', `/${code}`)).status, 307);
+    assert.ok(counter);
+    const clicks = counter;
+    // Everything already on the topic is aggregated, yet none of the three: they are still in memory.
+    await clicks.settle();
+    assert.equal(await clicks.clicks(code), 0, 'clicks held by the producer until shutdown');
 
     // A create whose body is still arriving when SIGTERM comes must complete.
     const slow = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/shorten', headers: { 'Content-Type': 'application/json' } });
@@ -100,11 +109,19 @@ describe('API process: logs and graceful shutdown (integration)', function () {
     assert.ok(createdLog && typeof createdLog.reqId === 'string', 'create logged with its request id');
     assert.ok(lines.some((l) => l.msg === 'shutdown complete'));
 
-    const redis = createRedis(config, 'cache', undefined, { enableOfflineQueue: true });
-    try {
-      assert.equal(await redis.get(`${prefix}:${code}`), '3', 'clicks flushed before exit');
-    } finally {
-      await redis.quit();
-    }
+    // The three clicks left with the process, through Kafka to the counting group: none lost, none twice.
+    let total: number | null = null;
+    await waitUntil(
+      async () => {
+        total = await clicks.clicks(code);
+        assert.ok(total !== null && total <= 3, `clicks ${total} after shutdown`);
+        return total === 3;
+      },
+      10_000,
+      () => `clicks after shutdown: ${total}`,
+      100,
+    );
+    await clicks.settle();
+    assert.equal(await clicks.clicks(code), 3, 'clicks sent at shutdown, counted once');
   });
 });
