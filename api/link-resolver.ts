@@ -68,8 +68,11 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
   const NOT_FOUND = '';
   const lru = new LRUCache<string, string>({ max: Math.max(1, config.LRU_MAX_ENTRIES), ttl: config.LRU_TTL_MS });
   const inflight = new Map<string, Promise<string | null>>();
-  // Bumped by every eviction: a lookup that started before one must not store what it read.
-  let epoch = 0;
+  // A lookup that overlaps an eviction of its code must not store what it read; tracked per code so that
+  // evictions of other codes (every create publishes one) never stop unrelated lookups from caching.
+  const stale = new Set<string>();
+  // Bumped when the whole LRU is dropped (clear, or a missed eviction stream after a reconnect).
+  let generation = 0;
   let lastRedisWarn = 0;
 
   const warnRedis = (err: unknown, what: string) => {
@@ -78,7 +81,7 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
     log.warn({ err: (err as Error).message }, `link cache: ${what} failed; using PostgreSQL`);
   };
   const storeLocal = (code: string, url: string | null, startedAt: number) => {
-    if (startedAt !== epoch) return;
+    if (startedAt !== generation || stale.has(code)) return;
     if (url !== null) lru.set(code, url);
     else if (config.NEGATIVE_CACHE_TTL_MS > 0) lru.set(code, NOT_FOUND, { ttl: config.NEGATIVE_CACHE_TTL_MS });
   };
@@ -95,7 +98,7 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
   };
 
   const load = async (code: string): Promise<string | null> => {
-    const startedAt = epoch;
+    const startedAt = generation;
     try {
       const [raw, missing] = await readRedis.mget(linkCacheKey(code), missingLinkKey(code));
       const cached = parseCachedLink(raw);
@@ -128,7 +131,7 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
   };
 
   const evictLocal = (code: string) => {
-    epoch++;
+    if (inflight.has(code)) stale.add(code);
     lru.delete(code);
   };
 
@@ -143,7 +146,7 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
     sub.on('ready', () => {
       // Evictions published while we were disconnected are lost, so nothing cached before can be trusted.
       if (connectedBefore) {
-        epoch++;
+        generation++;
         lru.clear();
       }
       connectedBefore = true;
@@ -170,7 +173,10 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
       if (hit !== undefined) return Promise.resolve(hit);
       let pending = inflight.get(code);
       if (!pending) {
-        pending = load(code).finally(() => inflight.delete(code));
+        pending = load(code).finally(() => {
+          inflight.delete(code);
+          stale.delete(code);
+        });
         inflight.set(code, pending);
       }
       return pending;
@@ -194,7 +200,7 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
     },
     forget: evictLocal,
     clear() {
-      epoch++;
+      generation++;
       lru.clear();
     },
     ready: () => subscribed.catch(() => undefined),

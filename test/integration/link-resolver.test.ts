@@ -1,0 +1,52 @@
+/** The resolver's eviction bookkeeping against real Redis and PostgreSQL. */
+import assert from 'node:assert/strict';
+import { createLinkResolver, type LinkResolver } from '../../api/link-resolver';
+import { linkCacheKey } from '../../db/link-cache';
+import { urls } from '../../db/schema';
+import { createPg, createRedis } from '../../infra/clients';
+import { createLogger } from '../../observability/logger';
+import { randomCode } from '../helpers/api';
+import { testConfig } from '../helpers/test-config';
+
+describe('link resolver evictions', () => {
+  const config = testConfig();
+  const { pool, db } = createPg(config, undefined, { max: 2 });
+  const redis = createRedis(config, 'cache');
+  let resolver: LinkResolver;
+  const codes: string[] = [];
+
+  before(() => {
+    resolver = createLinkResolver({ config, log: createLogger('test', 'silent'), db, redis });
+  });
+  after(async () => {
+    if (codes.length) await redis.del(...codes.map(linkCacheKey));
+    redis.disconnect();
+    await pool.end();
+  });
+
+  async function newLink(): Promise<string> {
+    const code = randomCode(12);
+    codes.push(code);
+    await db.insert(urls).values({ shortCode: code, originalUrl: `https://example.com/${code}` });
+    return code;
+  }
+
+  it('an eviction of another code does not stop an in-flight lookup from caching', async () => {
+    const code = await newLink();
+    const pending = resolver.resolve(code);
+    resolver.forget(randomCode(12));
+    assert.equal(await pending, `https://example.com/${code}`);
+    assert.equal(resolver.peek(code), `https://example.com/${code}`);
+  });
+
+  it('an eviction of the same code during its lookup keeps the stale answer out of the LRU', async () => {
+    const code = await newLink();
+    const pending = resolver.resolve(code);
+    resolver.forget(code);
+    assert.equal(await pending, `https://example.com/${code}`);
+    assert.equal(resolver.peek(code), undefined);
+    // The next lookup caches normally again.
+    await resolver.resolve(code);
+    assert.equal(resolver.peek(code), `https://example.com/${code}`);
+  });
+});
