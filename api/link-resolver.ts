@@ -66,6 +66,8 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
   const { config, log, db, redis } = deps;
   const readRedis = deps.readRedis ?? redis;
   const NOT_FOUND = '';
+  // LRU_MAX_ENTRIES=0 turns the in-process cache off (every redirect asks Redis), e.g. to measure misses.
+  const lruEnabled = config.LRU_MAX_ENTRIES > 0;
   const lru = new LRUCache<string, string>({ max: Math.max(1, config.LRU_MAX_ENTRIES), ttl: config.LRU_TTL_MS });
   const inflight = new Map<string, Promise<string | null>>();
   // A lookup that overlaps an eviction of its code must not store what it read; tracked per code so that
@@ -81,7 +83,7 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
     log.warn({ err: (err as Error).message }, `link cache: ${what} failed; using PostgreSQL`);
   };
   const storeLocal = (code: string, url: string | null, startedAt: number) => {
-    if (startedAt !== generation || stale.has(code)) return;
+    if (!lruEnabled || startedAt !== generation || stale.has(code)) return;
     if (url !== null) lru.set(code, url);
     else if (config.NEGATIVE_CACHE_TTL_MS > 0) lru.set(code, NOT_FOUND, { ttl: config.NEGATIVE_CACHE_TTL_MS });
   };
@@ -183,7 +185,7 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
     },
     async remember(link) {
       evictLocal(link.shortCode);
-      lru.set(link.shortCode, link.originalUrl);
+      if (lruEnabled) lru.set(link.shortCode, link.originalUrl);
       const json = JSON.stringify(toCachedLink(link));
       const pipeline = redis.pipeline();
       if (config.CACHE_TTL_SECONDS > 0) pipeline.set(linkCacheKey(link.shortCode), json, 'EX', config.CACHE_TTL_SECONDS);

@@ -50,3 +50,22 @@ describe('link resolver evictions', () => {
     assert.equal(resolver.peek(code), `https://example.com/${code}`);
   });
 });
+
+describe('link resolver with the LRU turned off', () => {
+  const config = testConfig({ LRU_MAX_ENTRIES: '0' });
+  const { pool, db } = createPg(config, undefined, { max: 2 });
+  const redis = createRedis(config, 'cache');
+  after(async () => {
+    redis.disconnect();
+    await pool.end();
+  });
+
+  it('LRU_MAX_ENTRIES=0 caches nothing in process', async () => {
+    const resolver = createLinkResolver({ config, log: createLogger('test', 'silent'), db, redis });
+    const code = randomCode(12);
+    await db.insert(urls).values({ shortCode: code, originalUrl: `https://example.com/${code}` });
+    assert.equal(await resolver.resolve(code), `https://example.com/${code}`);
+    assert.equal(resolver.peek(code), undefined);
+    await redis.del(linkCacheKey(code));
+  });
+});

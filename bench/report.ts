@@ -1,0 +1,162 @@
+/**
+ * The bench report: a header that makes a run reproducible (command, commit, machine, settings), every
+ * workload's figures with their ratio to the ceiling measured in the same run, the targets, and the table.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LatencyMs, LoadStats } from './load';
+import type { ProfileSummary } from './profile';
+import type { BenchSettings } from './types';
+
+export type Ratios = { rps: number } & LatencyMs;
+
+export interface Figures extends LoadStats {
+  /** Each figure divided by the ceiling's (run `ceiling` of the same bench). */
+  ratio: Ratios;
+}
+
+export interface WorkloadRecord extends Figures {
+  name: string;
+  description: string;
+  server: string;
+  expectStatus: number;
+  rate?: number;
+  parts?: Record<string, Figures>;
+  /** Which cache layer answered (deltas of the API's link_lookups_total during the run). */
+  lookups?: Record<string, number>;
+  /** Warnings the server logged during the run. */
+  serverLog?: { warn: number; error: number; samples: string[] };
+}
+
+export interface Target {
+  target: string;
+  value: string;
+  met: boolean | null;
+}
+
+export interface Report {
+  command: string;
+  commit: string;
+  date: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; loadAvgStart: number[]; loadAvgEnd: number[] };
+  settings: BenchSettings;
+  workloads: WorkloadRecord[];
+  components: Record<string, unknown>;
+  targets: Target[];
+  failures: string[];
+  /** Self time of the API process when run with --profile. */
+  profile?: ProfileSummary & { file: string; workload?: string };
+}
+
+const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** Divides every figure by the ceiling's (0 when there is no ceiling figure). */
+export function ratiosTo(stats: LoadStats, ceiling: LoadStats | undefined): Ratios {
+  const div = (a: number, b: number | undefined) => (b ? round(a / b) : 0);
+  const c = ceiling?.latencyMs;
+  return {
+    rps: div(stats.rps, ceiling?.rps),
+    p50: div(stats.latencyMs.p50, c?.p50),
+    p90: div(stats.latencyMs.p90, c?.p90),
+    p99: div(stats.latencyMs.p99, c?.p99),
+    max: div(stats.latencyMs.max, c?.max),
+  };
+}
+
+/** The commit measured, with `+dirty` when tracked files differ from it. */
+export function gitCommit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
+    return dirty ? `${sha}+dirty` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The machine the numbers belong to. */
+export function machineInfo(): Report['machine'] {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAvgStart: os.loadavg().map((v) => round(v, 2)),
+    loadAvgEnd: [],
+  };
+}
+
+/** The targets of the benchmark issue, judged on this run (a number never fails the bench). */
+export function judgeTargets(workloads: WorkloadRecord[]): Target[] {
+  const w = (name: string) => workloads.find((x) => x.name === name);
+  const targets: Target[] = [];
+  const add = (target: string, rec: WorkloadRecord | undefined, value: (r: WorkloadRecord) => string, met: (r: WorkloadRecord) => boolean) =>
+    targets.push(rec ? { target, value: value(rec), met: met(rec) } : { target, value: 'not measured', met: null });
+  add('cache-hit redirects >= 50% of the ceiling', w('hit'), (r) => `${Math.round(r.ratio.rps * 100)}%`, (r) => r.ratio.rps >= 0.5);
+  add('p99 < 5 ms at half the peak (steady rate)', w('hit-half-paced'), (r) => `${r.latencyMs.p99} ms at ${r.rate}/s`, (r) => r.latencyMs.p99 < 5);
+  add('p99 < 5 ms at half the peak (autocannon overallRate)', w('hit-half'), (r) => `${r.latencyMs.p99} ms at ${r.rate}/s`, (r) => r.latencyMs.p99 < 5);
+  add('creates >= 5,000/s', w('create'), (r) => `${r.rps}/s`, (r) => r.rps >= 5000);
+  add('creates p99 < 20 ms', w('create'), (r) => `${r.latencyMs.p99} ms`, (r) => r.latencyMs.p99 < 20);
+  add('mixed workload with 0 errors', w('mixed'), (r) => `${r.errors} errors`, (r) => r.errors === 0);
+  return targets;
+}
+
+const pad = (s: string, n: number, left = false) => (left ? s.padStart(n) : s.padEnd(n));
+
+/** The terminal table (also the one bench/README.md quotes). */
+export function formatTable(report: Report): string {
+  const head = ['workload', 'server', 'req/s', 'of ceiling', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'rate'];
+  const widths = [16, 10, 8, 10, 8, 8, 8, 8, 8, 7];
+  const row = (cells: string[]) => '| ' + cells.map((c, i) => pad(c, widths[i], i >= 2)).join(' | ') + ' |';
+  const lines = [row(head), '|' + widths.map((n, i) => (i >= 2 ? '-'.repeat(n + 1) + ':' : '-'.repeat(n + 2))).join('|') + '|'];
+  const line = (name: string, server: string, f: Figures, rate?: number) =>
+    lines.push(
+      row([name, server, String(f.rps), `${Math.round(f.ratio.rps * 100)}%`, String(f.latencyMs.p50), String(f.latencyMs.p90),
+        String(f.latencyMs.p99), String(f.latencyMs.max), String(f.errors), rate ? String(rate) : '']),
+    );
+  for (const w of report.workloads) {
+    line(w.name, w.server, w, w.rate);
+    for (const [part, f] of Object.entries(w.parts ?? {})) line(`  ${part}`, w.server, f);
+  }
+  return lines.join('\n');
+}
+
+/** Header, table, components and targets as printed at the end of a run. */
+export function formatReport(report: Report): string {
+  const m = report.machine;
+  const out = [
+    `linkhop bench  ${report.date}  commit ${report.commit}`,
+    `command: ${report.command}`,
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${m.loadAvgStart.join(' ')} -> ${m.loadAvgEnd.join(' ')}`,
+    `settings: ${report.settings.connections} connections, ${report.settings.durationS} s measured after ${report.settings.warmupS} s warm-up${report.settings.quick ? ' (quick)' : ''}`,
+    '',
+    formatTable(report),
+    '',
+  ];
+  const start = report.workloads.find((w) => w.name === 'ceiling');
+  const end = report.workloads.find((w) => w.name === 'ceiling-end');
+  if (start && end) {
+    const drift = Math.round((end.rps / start.rps - 1) * 100);
+    out.push(`noise: the ceiling moved ${drift >= 0 ? '+' : ''}${drift}% between the start and the end of the run; distrust smaller differences`, '');
+  }
+  for (const [name, value] of Object.entries(report.components)) out.push(`${name}: ${JSON.stringify(value)}`);
+  out.push('', 'targets:');
+  for (const t of report.targets) out.push(`  [${t.met === null ? ' ' : t.met ? 'x' : '!'}] ${t.target}: ${t.value}`);
+  if (report.failures.length) out.push('', 'BROKEN:', ...report.failures.map((f) => `  - ${f}`));
+  return out.join('\n');
+}
+
+/** Writes the report to bench/results/<YYYY-MM-DD>T<HHMM>[-quick].json (UTC) and returns the path. */
+export function writeReport(report: Report, dir = path.join(__dirname, 'results')): string {
+  mkdirSync(dir, { recursive: true });
+  const stamp = report.date.slice(0, 16).replace(':', '');
+  const suffix = report.settings.quick ? '-quick' : '';
+  let file = path.join(dir, `${stamp}${suffix}.json`);
+  if (existsSync(file)) file = path.join(dir, `${report.date.slice(0, 19).replace(/:/g, '')}${suffix}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  return file;
+}

@@ -1,0 +1,63 @@
+/**
+ * `npm run bench [-- --quick] [--only a,b] [--connections N] [--duration S] [--warmup S] [--profile]`:
+ * measures the API against the raw node:http ceiling, prints the table and writes bench/results/<date>.json.
+ * Exits non-zero only when the bench is broken, never because of a number.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatProfile } from './profile';
+import { formatReport, writeReport } from './report';
+import { runBench } from './session';
+import { WORKLOADS } from './workloads';
+
+const USAGE = `usage: npm run bench -- [--quick] [--only name,...] [--connections N] [--duration S] [--warmup S] [--profile]
+workloads: ${WORKLOADS.map((w) => w.name).join(', ')}, keygen, pipeline (see bench/README.md)`;
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+    },
+  });
+  const quick = values.quick ?? false;
+  const num = (v: string | undefined, def: number, name: string) => {
+    const n = v === undefined ? def : Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
+    return n;
+  };
+  const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, '');
+  const profileName = values.profile ? `api-${stamp}.cpuprofile` : undefined;
+  const report = await runBench({
+    quick,
+    // autocannon stops on its 1 s sampling tick, so durations are whole seconds.
+    connections: Math.round(num(values.connections, quick ? 16 : 64, 'connections')),
+    durationS: Math.ceil(num(values.duration, quick ? 2 : 10, 'duration')),
+    warmupS: Math.ceil(num(values.warmup, quick ? 1 : 3, 'warmup')),
+    only: values.only ? values.only.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean) : null,
+    profileName,
+    command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
+  });
+  console.log(formatReport(report));
+  if (report.profile) console.log(`\n${report.profile.workload}: ${formatProfile(report.profile)}\nprofile: ${report.profile.file}`);
+  console.log(`\nresults: ${path.relative(process.cwd(), writeReport(report))}`);
+  return report.failures.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('bench failed:', err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,145 @@
+/**
+ * One bench run: stack up, one run at a time (a lock), the topology, every selected workload after its
+ * pre-flight probe, then the component benches. A broken bench (a server that does not start, a wrong
+ * status, no successful request) is recorded in `failures`; a slow number never is.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../infra/config';
+import { stackUp } from '../infra/stack';
+import { runComponents } from './components';
+import { lockBench } from './dataset';
+import type { LoadStats } from './load';
+import { summariseProfile, type Window } from './profile';
+import { gitCommit, judgeTargets, machineInfo, ratiosTo, type Report, type WorkloadRecord } from './report';
+import { benchIsolation, counterDelta, readLookups, type BenchProcess } from './servers';
+import { startTopology } from './topology';
+import type { BenchSettings, Workload, WorkloadContext } from './types';
+import { WORKLOADS } from './workloads';
+
+export interface BenchOptions extends BenchSettings {
+  /** Workload names to run (the ceiling, and hit for the half-load runs, are added); null runs all. */
+  only: string[] | null;
+  /** Write a CPU profile of the API process (file name under bench/results), summed over the hit run. */
+  profileName?: string;
+  command: string;
+}
+
+/** The workloads `only` asks for, plus the runs their figures depend on, in WORKLOADS order. */
+export function selectWorkloads(only: string[] | null): { workloads: Workload[]; components: string[] } {
+  const components = ['keygen', 'pipeline'];
+  if (!only) return { workloads: WORKLOADS, components };
+  const known = new Set([...WORKLOADS.map((w) => w.name), ...components]);
+  const unknown = only.filter((n) => !known.has(n));
+  if (unknown.length) throw new Error(`unknown workload ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  const wanted = new Set(only.filter((n) => !components.includes(n)));
+  if (wanted.size) wanted.add('ceiling');
+  if (wanted.has('hit-half') || wanted.has('hit-half-paced')) wanted.add('hit');
+  return { workloads: WORKLOADS.filter((w) => wanted.has(w.name)), components: components.filter((c) => only.includes(c)) };
+}
+
+/** Sends the probe once and says what is wrong with the answer, if anything. */
+async function probe(w: Workload, ctx: WorkloadContext): Promise<string | undefined> {
+  const p = w.probe(ctx);
+  const res = await fetch(`${ctx.urls[w.server]}${p.path}`, {
+    method: p.method ?? 'GET',
+    body: p.body,
+    headers: p.body ? { 'content-type': 'application/json' } : undefined,
+    redirect: 'manual',
+  });
+  const body = await res.text();
+  if (res.status !== w.expectStatus) return `${w.name}: probe ${p.method ?? 'GET'} ${p.path} answered ${res.status} (expected ${w.expectStatus}): ${body.slice(0, 200)}`;
+  if (p.location !== undefined && res.headers.get('location') !== p.location) {
+    return `${w.name}: probe ${p.path} redirected to ${res.headers.get('location')} (expected ${p.location})`;
+  }
+  return undefined;
+}
+
+const noSuccess = (name: string, s: LoadStats) =>
+  s.ok === 0 ? [`${name}: no request succeeded (${JSON.stringify(s.statusCounts)}, ${s.timeouts} timeouts, ${s.errors} errors)`] : [];
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** Warm-up, then the measured run with the cache layers and warnings it caused. */
+async function measure(w: Workload, ctx: WorkloadContext, server: BenchProcess, ceiling: LoadStats | undefined) {
+  const isApi = w.server !== 'ceiling';
+  if (w.warmup && ctx.settings.warmupS > 0) await w.warmup(ctx);
+  const before = isApi ? await readLookups(server.url) : {};
+  const warned = { ...server.warnings };
+  const window: Window = { startUs: nowUs(), endUs: 0 };
+  const outcome = await w.run(ctx);
+  window.endUs = nowUs();
+  const stats = outcome.run.stats;
+  const reference = w.name === 'ceiling' ? stats : ceiling;
+  const record: WorkloadRecord = { name: w.name, description: w.description, server: w.server, expectStatus: w.expectStatus, rate: outcome.rate, ...stats, ratio: ratiosTo(stats, reference) };
+  const parts = Object.entries(outcome.parts ?? {});
+  if (parts.length) record.parts = Object.fromEntries(parts.map(([k, r]) => [k, { ...r.stats, ratio: ratiosTo(r.stats, reference) }]));
+  if (isApi) record.lookups = counterDelta(before, await readLookups(server.url));
+  const warn = server.warnings.warn - warned.warn;
+  const error = server.warnings.error - warned.error;
+  if (warn || error) record.serverLog = { warn, error, samples: [...server.warnings.samples] };
+  const failures = [...noSuccess(w.name, stats), ...parts.flatMap(([k, r]) => noSuccess(`${w.name}/${k}`, r.stats))];
+  return { record, window, failures };
+}
+
+/** Runs the bench and returns its report (the caller prints and writes it). */
+export async function runBench(opts: BenchOptions): Promise<Report> {
+  const { workloads, components } = selectWorkloads(opts.only);
+  const settings: BenchSettings = { quick: opts.quick, connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS };
+  const report: Report = {
+    command: opts.command,
+    commit: gitCommit(),
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    settings,
+    workloads: [],
+    components: {},
+    targets: [],
+    failures: [],
+  };
+  const config = loadConfig();
+  await stackUp({ quiet: true });
+  const unlock = await lockBench(config);
+  try {
+    if (workloads.length) {
+      const topology = await startTopology(config, workloads, { quick: opts.quick, profile: !!opts.profileName });
+      // The profile is summed over the cache-hit run, or over the first API workload when hit is not selected.
+      const profiled = (workloads.find((w) => w.name === 'hit') ?? workloads.find((w) => w.server !== 'ceiling'))?.name;
+      let profileWindow: Window | undefined;
+      try {
+        const { servers } = topology;
+        const ctx: WorkloadContext = { settings, data: topology.data, urls: { ceiling: servers.ceiling.url, api: servers.api.url, 'api-nolru': servers['api-nolru'].url } };
+        let ceiling: LoadStats | undefined;
+        for (const w of workloads) {
+          const server = servers[w.server];
+          if (!server.running) throw new Error(`${server.name} died before ${w.name}:\n${server.tail()}`);
+          const wrong = await probe(w, ctx);
+          if (wrong) {
+            report.failures.push(wrong);
+            continue;
+          }
+          process.stderr.write(`bench: ${w.name} ...\n`);
+          const { record, window, failures } = await measure(w, ctx, server, ceiling);
+          if (w.name === 'ceiling') ceiling = record;
+          if (w.name === 'hit') ctx.hitRps = record.rps;
+          if (w.name === profiled) profileWindow = window;
+          report.workloads.push(record);
+          report.failures.push(...failures);
+        }
+      } finally {
+        report.failures.push(...(await topology.stop()));
+      }
+      if (opts.profileName) {
+        const file = path.join(__dirname, 'results', opts.profileName);
+        if (topology.keepProfile(file)) report.profile = { file: path.relative(process.cwd(), file), workload: profiled, ...summariseProfile(file, 25, profileWindow) };
+        else report.failures.push('--profile: the API wrote no CPU profile');
+      }
+    }
+    // After the API processes have stopped, so the component benches have the cores to themselves.
+    report.components = await runComponents(components, { quick: opts.quick, durationS: opts.durationS, env: benchIsolation(config) }, report.failures);
+  } finally {
+    await unlock();
+  }
+  report.targets = judgeTargets(report.workloads);
+  report.machine.loadAvgEnd = os.loadavg().map((v) => Math.round(v * 100) / 100);
+  return report;
+}

@@ -1,0 +1,50 @@
+/** The shapes shared by the workloads, the topology that serves them and the session that runs them. */
+import type { LoadRun, RequestShape } from './load';
+
+export type ServerName = 'ceiling' | 'api' | 'api-nolru';
+
+export interface BenchSettings {
+  quick: boolean;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+}
+
+export interface BenchData {
+  tag: string;
+  /** Links created through the API: in its LRU and in Redis. */
+  links: Map<string, string>;
+  codes: string[];
+  /** Links only in PostgreSQL: each measured request asks for a different one. */
+  coldCodes: string[];
+  /** Cold links for the warm-up of the PostgreSQL workload. */
+  coldWarmupCodes: string[];
+}
+
+export interface WorkloadContext {
+  settings: BenchSettings;
+  data: BenchData;
+  urls: Record<ServerName, string>;
+  /** Successes per second of the cache-hit run, for the half-load runs. */
+  hitRps?: number;
+}
+
+export interface WorkloadOutcome {
+  run: LoadRun;
+  /** The concurrent parts of the mixed workload. */
+  parts?: Record<string, LoadRun>;
+  /** Requests per second the run was limited to, if any. */
+  rate?: number;
+}
+
+export interface Workload {
+  name: string;
+  description: string;
+  server: ServerName;
+  expectStatus: number;
+  /** A request whose answer is checked once (status and Location) before the load: catches a wrong status. */
+  probe: (ctx: WorkloadContext) => RequestShape & { location?: string };
+  /** Load of the same shape whose numbers are thrown away (JIT, pools, connections). */
+  warmup?: (ctx: WorkloadContext) => Promise<unknown>;
+  run: (ctx: WorkloadContext) => Promise<WorkloadOutcome>;
+}

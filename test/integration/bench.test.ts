@@ -1,0 +1,122 @@
+/**
+ * The bench's measuring instruments against a real server (the ceiling, in-process): a 307 counts as the
+ * redirect's success, a wrong status as an error, the paced load keeps its rate, profiles are summed right.
+ * The whole bench is exercised by `npm run bench -- --quick` (CI), not here: it needs the full stack.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createCeilingServer } from '../../bench/ceiling';
+import { runLoad } from '../../bench/load';
+import { runPaced } from '../../bench/paced';
+import { summariseProfile } from '../../bench/profile';
+import { ratiosTo } from '../../bench/report';
+import { selectWorkloads } from '../../bench/session';
+
+describe('bench instruments (integration)', function () {
+  this.timeout(30_000);
+  const links = new Map([
+    ['abc1234', 'https://example.com/a?x=1&y=%20z'],
+    ['xyz9876', 'https://example.com/b'],
+  ]);
+  const server = createCeilingServer(links);
+  let url = '';
+
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('the ceiling answers the redirect contract: 307 with the URL verbatim, 404 JSON otherwise', async () => {
+    const hit = await fetch(`${url}/abc1234`, { redirect: 'manual' });
+    assert.equal(hit.status, 307);
+    assert.equal(hit.headers.get('location'), 'https://example.com/a?x=1&y=%20z');
+    assert.equal(await hit.text(), '');
+    const miss = await fetch(`${url}/nope123`);
+    assert.equal(miss.status, 404);
+    assert.deepEqual(await miss.json(), { detail: 'Short URL not found' });
+  });
+
+  it('counts 307s as successes and every other status as an error', async () => {
+    const codes = ['abc1234', 'xyz9876', 'unknown1'];
+    let i = 0;
+    const { stats } = await runLoad({ url, connections: 2, durationS: 1, expectStatus: 307, next: () => ({ path: `/${codes[i++ % 3]}` }) });
+    assert.ok(stats.responses > 30, `only ${stats.responses} responses`);
+    assert.equal(stats.ok, stats.statusCounts['307']);
+    assert.equal(stats.errors, stats.statusCounts['404']);
+    assert.ok(Math.abs(stats.ok - 2 * stats.errors) <= 4, JSON.stringify(stats.statusCounts));
+    assert.equal(stats.rps, Math.round(stats.ok / stats.durationS));
+    assert.ok(stats.latencyMs.p50 > 0 && stats.latencyMs.p50 <= stats.latencyMs.p99 && stats.latencyMs.p99 <= stats.latencyMs.max);
+  });
+
+  it('a fixed amount sends exactly that many requests', async () => {
+    const { stats } = await runLoad({ url, connections: 4, durationS: 10, amount: 100, expectStatus: 307, next: () => ({ path: '/abc1234' }) });
+    assert.equal(stats.responses, 100);
+    assert.equal(stats.ok, 100);
+    assert.equal(stats.errors, 0);
+  });
+
+  it('the paced load keeps its rate and times requests from when they were due', async () => {
+    const { run, fromSend } = await runPaced({
+      host: '127.0.0.1',
+      port: Number(new URL(url).port),
+      rate: 300,
+      durationS: 1,
+      sockets: 4,
+      expectStatus: 307,
+      nextPath: () => '/xyz9876',
+    });
+    assert.equal(run.stats.responses, 300);
+    assert.equal(run.stats.ok, 300);
+    assert.equal(run.stats.errors, 0);
+    // A request can only be later than due, never earlier: from-due latencies bound from-send ones.
+    assert.ok(run.stats.latencyMs.max >= fromSend.stats.latencyMs.max - 0.001);
+    assert.ok(run.stats.durationS >= 0.99, `finished in ${run.stats.durationS} s: not paced`);
+  });
+
+  it('--only adds the runs a figure depends on, and refuses unknown names', () => {
+    const names = selectWorkloads(['hit-half-paced']).workloads.map((w) => w.name);
+    assert.deepEqual(names, ['ceiling', 'hit', 'hit-half-paced']);
+    assert.deepEqual(selectWorkloads(['keygen']).workloads, []);
+    assert.throws(() => selectWorkloads(['hti']), /unknown workload hti/);
+  });
+
+  it('ratios divide each figure by the same run of the ceiling', () => {
+    const stats = (rps: number, p99: number) => ({
+      rps, latencyMs: { p50: 1, p90: 2, p99, max: 10 }, errors: 0, ok: 1, responses: 1, timeouts: 0, statusCounts: {}, durationS: 1, connections: 1,
+    });
+    assert.deepEqual(ratiosTo(stats(5000, 8), stats(20000, 2)), { rps: 0.25, p50: 1, p90: 1, p99: 4, max: 1 });
+  });
+
+  it('sums a CPU profile self time per function, inside a window when given', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-profile-'));
+    try {
+      const file = path.join(dir, 'p.cpuprofile');
+      const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+      writeFileSync(file, JSON.stringify({
+        startTime: 1000,
+        nodes: [
+          { id: 1, callFrame: frame('(idle)', '') },
+          { id: 2, callFrame: frame('hot', 'file:///x/node_modules/pkg/index.js') },
+        ],
+        samples: [2, 2, 1, 2],
+        timeDeltas: [100, 100, 300, 500],
+      }));
+      const all = summariseProfile(file);
+      assert.equal(all.totalMs, 1);
+      assert.deepEqual(all.functions.map((f) => [f.name, f.pct]), [['hot pkg/index.js:1', 70], ['(idle)', 30]]);
+      assert.deepEqual(all.packages.map((f) => f.name), ['pkg', '(idle)']);
+      const windowed = summariseProfile(file, 25, { startUs: 1150, endUs: 1600 });
+      // Samples at 1100, 1200, 1500, 2000 µs: the window keeps the second (hot) and third (idle).
+      assert.deepEqual(windowed.functions.map((f) => [f.name, f.pct]), [['(idle)', 75], ['hot pkg/index.js:1', 25]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
