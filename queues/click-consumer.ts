@@ -23,24 +23,47 @@ import { ensureTopics } from './topics';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Retries `start` until it succeeds (Kafka may still be starting); exits the process if a consumer crashes for good. */
-async function startWithRetry(name: string, log: Logger, start: () => Promise<Consumer>): Promise<Consumer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const consumer = await start();
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (payload.restart) return;
-        // kafkajs gave up on this consumer: a supervisor restart is the only way back.
-        log.fatal({ err: payload.error.message, consumer: name }, 'consumer crashed without restart; exiting');
-        process.exit(1);
-      });
-      log.info({ consumer: name }, 'consumer running');
-      return consumer;
-    } catch (err) {
-      log.warn({ err: (err as Error).message, consumer: name, attempt }, 'consumer start failed; retrying');
-      await sleep(Math.min(1000 * attempt, 10_000));
+/** A consumer that is started again (in this process) whenever kafkajs gives up on it. */
+interface ResilientConsumer {
+  disconnect(): Promise<void>;
+}
+
+/**
+ * Retries `start` until it succeeds (Kafka may still be starting). When kafkajs gives up on a consumer
+ * (a crash it will not restart itself), the consumer is disconnected and started again, so a long broker
+ * outage never leaves the process running without consumers.
+ */
+async function startResilient(name: string, log: Logger, start: () => Promise<Consumer>): Promise<ResilientConsumer> {
+  let current: Consumer | undefined;
+  let stopped = false;
+  const launch = async (): Promise<void> => {
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        const consumer = await start();
+        current = consumer;
+        consumer.on(consumer.events.CRASH, ({ payload }) => {
+          if (payload.restart || stopped) return;
+          log.error({ err: payload.error.message, consumer: name }, 'consumer crashed without restart; starting it again');
+          void consumer
+            .disconnect()
+            .catch(() => undefined)
+            .then(() => launch());
+        });
+        log.info({ consumer: name }, 'consumer running');
+        return;
+      } catch (err) {
+        log.warn({ err: (err as Error).message, consumer: name, attempt }, 'consumer start failed; retrying');
+        await sleep(Math.min(1000 * attempt, 10_000));
+      }
     }
-  }
+  };
+  await launch();
+  return {
+    disconnect: async () => {
+      stopped = true;
+      await current?.disconnect();
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -70,10 +93,10 @@ async function main(): Promise<void> {
   });
   const deadLetter = createDeadLetter(producer, names.deadLetterTopic, names.group);
   const [counters, analytics] = await Promise.all([
-    startWithRetry('counters', log, () =>
+    startResilient('counters', log, () =>
       startCounterGroup({ kafka, topic: names.clickTopic, group: names.group, aggregator, deadLetter, log }),
     ),
-    startWithRetry('analytics', log, () =>
+    startResilient('analytics', log, () =>
       startAnalyticsGroup({ kafka, clickhouse, topic: names.clickTopic, group: analyticsGroup(config) }),
     ),
   ]);

@@ -141,7 +141,10 @@ describe('click pipeline under faults (real processes, shared stack)', function 
     console.log(`      p50 ${p50Before.toFixed(2)} ms with Kafka, ${p50During.toFixed(2)} ms without`);
     // Same order of latency: the redirect never waits on Kafka (half a millisecond of noise allowed).
     assert.ok(p50During <= p50Before * 1.5 + 0.5, `p50 rose from ${p50Before} to ${p50During} ms`);
-    await waitForCounts(env, byCode, 180_000);
+    await waitForCounts(env, byCode, 180_000).catch(async (err: Error) => {
+      const backlog = await env.redisQueue.xlen(env.keys.fallback);
+      throw new Error(`${err.message}\nfallback stream: ${backlog} batches\nconsumer:\n${procs.consumer.tail(25)}\nworker:\n${procs.worker.tail(10)}`);
+    });
     await waitUntil(async () => (await env.redisQueue.xlen(env.keys.fallback)) === 0, 30_000, () => 'fallback stream not drained');
   });
 });

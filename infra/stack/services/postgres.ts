@@ -1,5 +1,7 @@
 /** PostgreSQL 15 from Debian, run as user postgres when we are root because initdb and postgres refuse root. */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { LOCAL_PORTS } from '../../config';
@@ -11,12 +13,28 @@ import type { Service } from './types';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const PORT = LOCAL_PORTS.postgres;
-const DIR = serviceDir('postgres');
+const DIR = dataHome();
 const DATA = path.join(DIR, 'data');
 const LOG = path.join(DIR, 'postgres.log');
 const DATABASES = ['linkhop', 'linkhop_test'];
 // The data dir appears in the postmaster's command line; matching on it ignores any other cluster.
 const NEEDLES = ['postgres', DATA];
+
+/**
+ * The clone's .cache when user postgres can walk down to it; otherwise (a clone under a private home, as
+ * root) a folder of this clone's own under the system temp dir, which every user can traverse.
+ */
+function dataHome(): string {
+  const inClone = serviceDir('postgres');
+  if (!isRoot) return inClone;
+  for (let p = path.dirname(repoRoot); p !== path.dirname(p); p = path.dirname(p)) {
+    if ((fs.statSync(p).mode & 0o001) === 0) {
+      const id = createHash('sha256').update(repoRoot).digest('hex').slice(0, 12);
+      return path.join(os.tmpdir(), `linkhop-${id}`, 'postgres');
+    }
+  }
+  return inClone;
+}
 
 /** Runs a server binary as postgres when root (runuser needs no password and keeps no extra process). */
 function asOwner(bin: string, args: string[]): [string, string[]] {
