@@ -1,7 +1,7 @@
 /** The Temporal worker process: runs the workflows and activities and keeps the Schedules up to date. */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { evictLink } from '../api/link-resolver';
-import { createPg, createRedis, createTemporalClient } from '../infra/clients';
+import { closeRedis, createPg, createRedis, createTemporalClient } from '../infra/clients';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
 import { createLogger } from '../observability/logger';
@@ -15,15 +15,21 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('temporal-worker', config.LOG_LEVEL);
   // The SDK's own logs (bundling, state changes) go through pino, warnings and above only.
+  // Our Shutdown handles the signals; the SDK's own handlers would race it, even before a worker exists.
   Runtime.install({
+    shutdownSignals: [],
     logger: new DefaultLogger('WARN', ({ level, message, meta }) =>
       log[level === 'ERROR' ? 'error' : 'warn']({ sdk: meta }, message),
     ),
   });
+  // Handlers first: a SIGTERM that arrives while the workflow bundle is still building must still exit.
+  const shutdown = new Shutdown(log, 30_000);
+  shutdown.installSignalHandlers();
   const { pool, db } = createPg(config, log, { max: 5 });
   const redisCache = createRedis(config, 'cache', log);
   // The click aggregates live on the queue Redis (noeviction + AOF).
   const redisQueue = createRedis(config, 'queue', log);
+  shutdown.add('connections', 'clients', () => Promise.allSettled([pool.end(), closeRedis(redisCache), closeRedis(redisQueue)]));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection,
@@ -53,13 +59,9 @@ async function main(): Promise<void> {
 
   const closeMetrics = await serveMetrics(config.METRICS_PORT, config.HOST, config.METRICS_TOKEN);
 
-  const shutdown = new Shutdown(log, 30_000);
   shutdown.add('servers', 'metrics', closeMetrics);
   shutdown.add('workers', 'temporal-worker', () => worker.shutdown());
-  shutdown.add('connections', 'clients', () =>
-    Promise.allSettled([pool.end(), redisCache.quit(), redisQueue.quit(), clientConnection.close()]),
-  );
-  shutdown.installSignalHandlers();
+  shutdown.add('connections', 'temporal-client', () => clientConnection.close());
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'temporal worker running');
   await worker.run();
   await connection.close();

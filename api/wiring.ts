@@ -1,6 +1,6 @@
 /** Builds the API's dependencies from config: used by server.ts and by the integration tests alike. */
 import { Connection } from '@temporalio/client';
-import { createClickHouse, createKafka, createPg, createRedis } from '../infra/clients';
+import { closeRedis, createClickHouse, createKafka, createPg, createRedis } from '../infra/clients';
 import type { Config } from '../infra/config';
 import { createHealthChecker } from '../infra/health';
 import type { Logger } from '../observability/logger';
@@ -66,11 +66,11 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
       await Promise.allSettled([closeKeygenEvents(keygenEvents), keygenQueue.close()]);
       await Promise.allSettled([
         pool.end(),
-        redisCache.quit(),
-        redisReplica?.quit(),
-        redisQueue.quit(),
-        redisClicks.quit(),
-        redisEvictions.quit(),
+        closeRedis(redisCache),
+        closeRedis(redisReplica),
+        closeRedis(redisQueue),
+        closeRedis(redisClicks),
+        closeRedis(redisEvictions),
         kafkaAdmin.disconnect(),
         clickhouse.close(),
         temporal.close(),

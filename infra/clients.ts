@@ -92,3 +92,23 @@ export async function createTemporalClient(config: Config): Promise<{ connection
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 3000 });
   return { connection, client: new TemporalClient({ connection, namespace: config.TEMPORAL_NAMESPACE }) };
 }
+
+/**
+ * Closes a Redis client at shutdown: a polite QUIT when connected, otherwise an immediate disconnect
+ * (QUIT on a client that queues commands while Redis is down would wait for a Redis that is not coming).
+ */
+export async function closeRedis(client: Redis | undefined, timeoutMs = 2000): Promise<void> {
+  if (!client) return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  const timer = setTimeout(() => client.disconnect(), timeoutMs);
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * Runs the project's processes as supervised children: a crashed child is restarted with backoff, and
- * stop() ends them in order (API first, so requests drain while the workers are still there).
+ * stop() ends the API first, so requests drain while the workers are still there, then the workers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
@@ -37,19 +37,26 @@ export class Supervisor {
     }
   }
 
-  /** Stops the children one after another in start order, each with SIGTERM then SIGKILL after `graceMs`. */
+  /**
+   * Stops the first child (the API, so its requests drain while the workers still run), then every other
+   * child together; each gets SIGTERM, then SIGKILL after `graceMs`.
+   */
   async stop(graceMs = 20_000): Promise<void> {
     this.stopping = true;
-    for (const child of this.children) {
-      const proc = child.proc;
-      if (!proc || proc.exitCode !== null || proc.signalCode !== null) continue;
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-      this.print(`■ ${child.spec.name} stopped`);
-    }
+    const [first, ...rest] = this.children;
+    if (first) await this.stopChild(first, graceMs);
+    await Promise.all(rest.map((child) => this.stopChild(child, graceMs)));
+  }
+
+  private async stopChild(child: Child, graceMs: number): Promise<void> {
+    const proc = child.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+    this.print(`■ ${child.spec.name} stopped`);
   }
 
   private launch(child: Child): void {

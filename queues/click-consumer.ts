@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import type { Consumer } from 'kafkajs';
 import { createClickAggregator } from '../activities/aggregate-clicks';
-import { createClickHouse, createKafka, createRedis } from '../infra/clients';
+import { closeRedis, createClickHouse, createKafka, createRedis } from '../infra/clients';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
 import { clicksProduced } from '../observability/click-metrics';
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   shutdown.add('queues', 'producer', () => producer.disconnect());
   shutdown.add('connections', 'clients', () => {
     stopLag();
-    return Promise.allSettled([redisQueue.quit(), redisDrain.quit(), clickhouse.close()]);
+    return Promise.allSettled([closeRedis(redisQueue), closeRedis(redisDrain), clickhouse.close()]);
   });
   log.info({ topic: names.clickTopic, group: names.group }, 'click consumer running');
 }

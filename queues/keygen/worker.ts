@@ -3,7 +3,7 @@ import { Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { runMigrations } from '../../db/migrate';
-import { createPg, createRedis } from '../../infra/clients';
+import { closeRedis, createPg, createRedis } from '../../infra/clients';
 import { loadConfig, type Config } from '../../infra/config';
 import { Shutdown } from '../../infra/shutdown';
 import { createLogger, type Logger } from '../../observability/logger';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const shutdown = new Shutdown(log);
   shutdown.add('workers', 'keygen-worker', () => worker.close());
   shutdown.add('connections', 'postgres', () => pool.end());
-  shutdown.add('connections', 'redis-queue', () => connection.quit());
+  shutdown.add('connections', 'redis-queue', () => closeRedis(connection));
   shutdown.installSignalHandlers();
 
   await worker.waitUntilReady();
