@@ -1,6 +1,6 @@
 /** Orchestration: install everything first, then start services in parallel, then run schema hooks. */
 import { runPostStartHooks } from './hooks';
-import { aptInstall } from './install';
+import { aptInstall, needs } from './install';
 import { withStackLock } from './lock';
 import { tcpOpen } from './probes';
 import { isAlive, sleep, waitFor, waitReaped } from './process';
@@ -23,7 +23,8 @@ const isUp = async (s: Service) => s.pid() !== undefined && (await s.probe().cat
 
 /** apt runs once for the union of packages; per-service downloads (jars, binaries) run side by side. */
 async function installAll(services: Service[], out: Reporter): Promise<StackFailure[]> {
-  const packages = [...new Set(services.flatMap((s) => s.missingPackages()))];
+  // docker-compose is no service: the test suite validates docker-compose.yml with it, offline.
+  const packages = [...new Set([...services.flatMap((s) => s.missingPackages()), ...needs('docker-compose', 'docker-compose')])];
   if (packages.length) {
     const t0 = Date.now();
     out.progress(`… installing ${packages.join(', ')} (apt)`);
