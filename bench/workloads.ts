@@ -72,6 +72,9 @@ function mixed(ctx: WorkloadContext, durationS: number): Promise<LoadRun[]> {
 }
 
 /** Every workload, in the order a full run measures them. */
+/** Half the cache-hit peak measured earlier in the run: the load of the p99 target. */
+const halfOfHitPeak = (ctx: { hitRps?: number }): number => Math.max(1, Math.floor((ctx.hitRps ?? 0) / 2));
+
 export const WORKLOADS: Workload[] = [
   ceiling('ceiling', 'raw node:http 307 from an in-memory Map (same codes as hit)'),
   {
@@ -89,7 +92,7 @@ export const WORKLOADS: Workload[] = [
     expectStatus: 307,
     probe: redirectProbe,
     run: async (ctx) => {
-      const rate = Math.max(1, Math.floor((ctx.hitRps ?? 0) / 2));
+      const rate = halfOfHitPeak(ctx);
       const run = await runLoad({
         url: ctx.urls.api,
         connections: ctx.settings.connections,
@@ -108,7 +111,7 @@ export const WORKLOADS: Workload[] = [
     expectStatus: 307,
     probe: redirectProbe,
     run: async (ctx) => {
-      const rate = Math.max(1, Math.floor((ctx.hitRps ?? 0) / 2));
+      const rate = halfOfHitPeak(ctx);
       const { hostname, port } = new URL(ctx.urls.api);
       const { run, fromSend } = await runPaced({
         host: hostname,
