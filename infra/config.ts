@@ -4,19 +4,29 @@
  */
 import { z } from 'zod';
 
+/**
+ * Shifts every local-stack port (and the API's default port) so that two clones can run their stacks side by
+ * side on one machine: `LINKHOP_PORT_OFFSET=100` puts PostgreSQL on 54429, the API on 8100, and so on.
+ */
+const PORT_OFFSET = z.coerce.number().int().min(0).max(1000).default(0).parse(process.env.LINKHOP_PORT_OFFSET);
+
 /** Loopback ports of the local stack; away from the defaults so a system PostgreSQL or Redis can stay. */
-export const LOCAL_PORTS = {
-  postgres: 54329,
-  redisCache: 63791,
-  redisQueue: 63792,
-  kafka: 19092,
-  kafkaController: 19093,
-  clickhouseHttp: 18123,
-  clickhouseTcp: 19000,
-  temporal: 17233,
-  temporalUi: 18233,
-  api: 8000,
-} as const;
+export const LOCAL_PORTS = Object.freeze(
+  Object.fromEntries(
+    Object.entries({
+      postgres: 54329,
+      redisCache: 63791,
+      redisQueue: 63792,
+      kafka: 19092,
+      kafkaController: 19093,
+      clickhouseHttp: 18123,
+      clickhouseTcp: 19000,
+      temporal: 17233,
+      temporalUi: 18233,
+      api: 8000,
+    }).map(([name, port]) => [name, port + PORT_OFFSET]),
+  ),
+) as Readonly<Record<'postgres' | 'redisCache' | 'redisQueue' | 'kafka' | 'kafkaController' | 'clickhouseHttp' | 'clickhouseTcp' | 'temporal' | 'temporalUi' | 'api', number>>;
 
 /** Known to everyone who reads this file: fine for development, refused in production. */
 const DEV_SHORT_CODE_KEY = 'linkhop-development-key-change-me';

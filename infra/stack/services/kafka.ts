@@ -76,6 +76,11 @@ function clusterId(): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+/** The cluster id as one argv element: a base64url id may begin with '-', which the tool's parser takes for an option. */
+function clusterIdArg(): string {
+  return `--cluster-id=${clusterId()}`;
+}
+
 /** A client that stays silent: the launcher reports failures itself. */
 function quietKafka(): Kafka {
   return new Kafka({
@@ -131,7 +136,7 @@ export const kafka: Service = {
     rotateLog(LOG);
     if (!fs.existsSync(path.join(DATA, 'meta.properties'))) {
       await runOk('java', [`@${argfile}`, 'kafka.tools.StorageTool', 'format',
-        '-t', clusterId(), '-c', PROPS, '--ignore-formatted'], { timeoutMs: 120_000 });
+        clusterIdArg(), '-c', PROPS, '--ignore-formatted'], { timeoutMs: 120_000 });
     }
     await spawnDetached('java', [
       '-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true',
