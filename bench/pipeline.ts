@@ -9,7 +9,9 @@ import { createLogger } from '../observability/logger';
 import { createClickProducer } from '../queues/click-producer';
 import { toClickEvent } from '../queues/click-event';
 import { clickKeys, kafkaNames, scheduleIds } from '../queues/names';
-import { ENTRIES, ServiceProcess, freePort, waitUntil } from '../test/helpers/processes';
+import { freePort, startProcess, type Child } from '../infra/child';
+import { processDef } from '../infra/processes';
+import { waitUntil } from '../infra/wait';
 import { benchConfig, prepareBench } from './pipeline-setup';
 
 export interface PipelineBenchOptions {
@@ -54,8 +56,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const { kafka, pool, codes, probe, tag } = await prepareBench(config, log);
 
   const metricsPort = await freePort();
-  const consumer = new ServiceProcess('consumer', ENTRIES.consumer, { ...env, METRICS_PORT: String(metricsPort) });
-  const worker = new ServiceProcess('worker', ENTRIES.worker, env);
+  let consumer: Child | undefined;
+  let worker: Child | undefined;
   const redis = createRedis(config, 'queue', log);
   const producer = createClickProducer({
     kafka, redis, keys, topic: names.clickTopic, log,
@@ -83,12 +85,12 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       await new Promise((r) => setImmediate(r));
     }
     await producer.flush();
-    await consumer.start();
+    consumer = await startProcess(processDef('click-consumer'), { env: { ...env, METRICS_PORT: String(metricsPort) } });
     const consumerStart = Date.now();
-    await waitUntil(async () => (await counted()) >= backlog, 600_000, async () => `backlog: ${await counted()} of ${backlog}`, 50);
+    await waitUntil(async () => (await counted()) >= backlog, { timeoutMs: 600_000, intervalMs: 50, describe: async () => `backlog: ${await counted()} of ${backlog}` });
     const backlogPerS = Math.round(backlog / ((Date.now() - consumerStart) / 1000));
     const countedBefore = await counted();
-    await worker.start();
+    worker = await startProcess(processDef('temporal-worker'), { env });
 
     // Probe clicks every 200 ms: their lag to urls.clicks is the flush lag under this load.
     const probes: number[] = [];
@@ -128,7 +130,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     await producer.flush();
     const producedAt = Date.now();
     const expected = countedBefore + sent + probes.length;
-    await waitUntil(async () => (await counted()) >= expected, 600_000, async () => `aggregated ${await counted()} of ${sent}`, 50);
+    await waitUntil(async () => (await counted()) >= expected, { timeoutMs: 600_000, intervalMs: 50, describe: async () => `aggregated ${await counted()} of ${sent}` });
     const aggregatedAt = Date.now();
     probing = false;
     await prober;
@@ -150,7 +152,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     };
   } finally {
     await producer.close();
-    await Promise.all([consumer.kill('SIGTERM'), worker.kill('SIGTERM')]);
+    await Promise.all([consumer?.stop(), worker?.stop()]);
     await pool.query('DELETE FROM urls WHERE short_code LIKE $1', [`b${tag}%`]).catch(() => undefined);
     await pool.end();
     redis.disconnect();

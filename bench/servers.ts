@@ -3,15 +3,13 @@
  * its code pool as in production, and the raw node:http ceiling. Each is a child process so the load
  * generator never shares an event loop with the server it measures; every child is killed if the bench dies.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { Child, freePort, startProcess } from '../infra/child';
 import type { Config } from '../infra/config';
-import { freePort, waitUntil } from '../test/helpers/processes';
+import { processDef, type ProcessName } from '../infra/processes';
 
-const ROOT = path.resolve(__dirname, '..');
-const live = new Set<ChildProcess>();
+const live = new Set<Child>();
 process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
+  for (const child of live) child.proc.kill('SIGKILL');
 });
 // An interrupted bench must not leave servers behind: exit (running the hook above) on the first signal.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
@@ -62,87 +60,60 @@ export function benchEnvironment(config: Config): Record<string, string> {
   };
 }
 
-/** One child process of the bench, with the tail of its output for error messages. */
-export class BenchProcess {
-  private readonly output: string[] = [];
-  private readonly exited: Promise<number | null>;
-  readonly warnings = { warn: 0, error: 0, samples: new Set<string>() };
-
-  constructor(
-    readonly name: string,
-    private readonly child: ChildProcess,
-    readonly url: string,
-  ) {
-    live.add(child);
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code) => {
-        live.delete(child);
-        resolve(code);
-      }),
-    );
-    const onData = (chunk: Buffer) => this.collect(chunk.toString('utf8'));
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Resolves when `line` appears in the output; rejects if the process exits or `timeoutMs` passes. */
-  async waitForLine(line: RegExp, timeoutMs: number): Promise<void> {
-    await waitUntil(
-      () => {
-        if (!this.running) throw new Error(`${this.name} exited before it was ready:\n${this.tail()}`);
-        return line.test(this.output.join(''));
-      },
-      timeoutMs,
-      () => `${this.name} not ready:\n${this.tail()}`,
-      100,
-    );
-  }
-
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
-  async stop(graceMs = 20_000): Promise<number | null> {
-    if (this.running) this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  tail(lines = 30): string {
-    return this.output.join('').split('\n').slice(-lines).join('\n');
-  }
-
-  private collect(text: string): void {
-    this.output.push(text);
-    if (this.output.length > 300) this.output.splice(0, this.output.length - 300);
-    // Warnings during a run explain its numbers (keygen fallbacks, Redis timeouts): count them.
-    for (const m of text.matchAll(/"level":"(warn|error|fatal)".*?"msg":"([^"]*)"/g)) {
-      if (m[1] === 'warn') this.warnings.warn++;
-      else this.warnings.error++;
-      if (this.warnings.samples.size < 5) this.warnings.samples.add(`${m[1]}: ${m[2]}`);
-    }
-  }
+/** Warnings a bench process logged during a run: they explain its numbers (keygen fallbacks, Redis timeouts). */
+export interface Warnings {
+  warn: number;
+  error: number;
+  samples: Set<string>;
 }
 
-function spawnNode(name: string, args: string[], env: Record<string, string>, url: string): BenchProcess {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new BenchProcess(name, child, url);
+/** One child process of the bench: the shared Child plus its URL and the warnings it logged. */
+export interface BenchProcess {
+  name: string;
+  url: string;
+  child: Child;
+  warnings: Warnings;
+  running: boolean;
+  stop(): Promise<number | null>;
+  tail(lines?: number): string;
 }
 
-/** Starts the ceiling server over `linksFile` (JSON {code: url}). */
+function benchProcess(child: Child, url: string, warnings: Warnings): BenchProcess {
+  live.add(child);
+  void child.exited.then(() => live.delete(child));
+  return {
+    name: child.name,
+    url,
+    child,
+    warnings,
+    get running() {
+      return child.running;
+    },
+    stop: () => child.stop('SIGTERM'),
+    tail: (lines = 30) => child.tail(lines),
+  };
+}
+
+/** Spawn options that count the warnings a process logs into `warnings`. */
+function counting(warnings: Warnings): (line: string) => void {
+  return (line) => {
+    const m = /"level":"(warn|error|fatal)".*?"msg":"([^"]*)"/.exec(line);
+    if (!m) return;
+    if (m[1] === 'warn') warnings.warn++;
+    else warnings.error++;
+    if (warnings.samples.size < 5) warnings.samples.add(`${m[1]}: ${m[2]}`);
+  };
+}
+
+const newWarnings = (): Warnings => ({ warn: 0, error: 0, samples: new Set() });
+
+/** Starts the ceiling server over `linksFile` (JSON {code: url}); it is the bench's own, not in the manifest. */
 export async function startCeiling(linksFile: string): Promise<BenchProcess> {
   const port = await freePort();
-  const proc = spawnNode('ceiling', ['--import', 'tsx', 'bench/ceiling.ts', String(port), linksFile], {}, `http://127.0.0.1:${port}`);
-  await proc.waitForLine(/ceiling listening/, 30_000);
+  const warnings = newWarnings();
+  const child = new Child({ name: 'ceiling', entry: 'bench/ceiling.ts', args: [String(port), linksFile], onLine: counting(warnings) });
+  const proc = benchProcess(child, `http://127.0.0.1:${port}`, warnings);
+  await child.waitForLine(/ceiling listening/, 30_000);
   return proc;
 }
 
@@ -153,39 +124,26 @@ export interface ApiOptions {
   cpuProfileDir?: string;
 }
 
-/** Starts an API process and resolves once GET /ready answers 200 (every dependency reachable). */
-export async function startApi(name: string, base: Record<string, string>, opts: ApiOptions = {}): Promise<BenchProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const flags = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
-  const env = { ...base, ...opts.env, PORT: String(port), BASE_URL: url };
-  const proc = spawnNode(name, [...flags, '--import', 'tsx', 'api/server.ts'], env, url);
-  let last = 'no answer';
-  await waitUntil(
-    async () => {
-      if (!proc.running) throw new Error(`${name} exited before it was ready:\n${proc.tail()}`);
-      try {
-        const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2000) });
-        last = `${res.status} ${await res.text()}`;
-        return res.status === 200;
-      } catch (err) {
-        last = (err as Error).message;
-        return false;
-      }
-    },
-    90_000,
-    () => `${name} not ready (last /ready: ${last}):\n${proc.tail()}`,
-    250,
-  );
-  return proc;
+/** Starts a manifest process on the bench's environment and resolves once it is ready (the API: GET /ready). */
+async function startManifest(name: string, process: ProcessName, env: Record<string, string>, opts: { port?: number; nodeFlags?: string[] } = {}): Promise<BenchProcess> {
+  const def = processDef(process);
+  const warnings = newWarnings();
+  const url = opts.port ? `http://127.0.0.1:${opts.port}` : '';
+  const child = await startProcess(def, { name, env, nodeFlags: opts.nodeFlags, onLine: counting(warnings), baseUrl: url || undefined });
+  return benchProcess(child, url, warnings);
 }
 
-/** Starts the keygen worker on the bench's queue prefix (the API asks it for ID blocks, as in production). */
-export async function startKeygenWorker(base: Record<string, string>): Promise<BenchProcess> {
-  // Info level for its one ready line; it logs nothing per request.
-  const proc = spawnNode('keygen-worker', ['--import', 'tsx', 'queues/keygen/worker.ts'], { ...base, LOG_LEVEL: 'info' }, '');
-  await proc.waitForLine(/keygen worker ready/, 90_000);
-  return proc;
+/** Starts an API process and resolves once GET /ready answers 200. */
+export async function startApi(name: string, base: Record<string, string>, opts: ApiOptions = {}): Promise<BenchProcess> {
+  const port = await freePort();
+  const flags = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
+  const env = { ...base, ...opts.env, PORT: String(port), BASE_URL: `http://127.0.0.1:${port}` };
+  return startManifest(name, 'api', env, { port, nodeFlags: flags });
+}
+
+/** Starts a worker process of the manifest on the bench's environment (info level, for its ready line). */
+export async function startWorker(process: Exclude<ProcessName, 'api'>, base: Record<string, string>): Promise<BenchProcess> {
+  return startManifest(process, process, { ...base, LOG_LEVEL: 'info' });
 }
 
 /** The API's link_lookups_total counters by `layer/result` (which cache layer answered). */

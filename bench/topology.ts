@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig, type Config } from '../infra/config';
 import { createLinks, ensureDatabase, insertColdLinks, prepareClickTransport, resetLinks, runTag } from './dataset';
-import { benchEnvironment, startApi, startCeiling, startKeygenWorker, type BenchProcess } from './servers';
+import { benchEnvironment, startApi, startCeiling, startWorker, type BenchProcess } from './servers';
 import type { BenchData, ServerName, Workload } from './types';
 
 export interface Topology {
@@ -39,7 +39,7 @@ export async function startTopology(config: Config, workloads: Workload[], opts:
     const parsed = parseConfig({ ...process.env, ...env });
     if (!parsed.ok) throw new Error(`bench environment is invalid: ${parsed.problems.join('; ')}`);
     await prepareClickTransport(parsed.config);
-    procs.push(await startKeygenWorker(env));
+    procs.push(await startWorker('keygen-worker', env));
     const api = await startApi('api', env, { cpuProfileDir: opts.profile ? profileDir : undefined });
     procs.push(api);
     const needNoLru = workloads.some((w) => w.server === 'api-nolru');

@@ -24,9 +24,19 @@ export const LOCAL_PORTS = Object.freeze(
       temporal: 17233,
       temporalUi: 18233,
       api: 8000,
+      // Metrics ports of the worker processes under `npm start` (infra/processes.ts); the API serves on its own.
+      temporalWorkerMetrics: 9464,
+      keygenWorkerMetrics: 9465,
+      clickConsumerMetrics: 9466,
     }).map(([name, port]) => [name, port + PORT_OFFSET]),
   ),
-) as Readonly<Record<'postgres' | 'redisCache' | 'redisQueue' | 'kafka' | 'kafkaController' | 'clickhouseHttp' | 'clickhouseTcp' | 'temporal' | 'temporalUi' | 'api', number>>;
+) as Readonly<
+  Record<
+    | 'postgres' | 'redisCache' | 'redisQueue' | 'kafka' | 'kafkaController' | 'clickhouseHttp' | 'clickhouseTcp'
+    | 'temporal' | 'temporalUi' | 'api' | 'temporalWorkerMetrics' | 'keygenWorkerMetrics' | 'clickConsumerMetrics',
+    number
+  >
+>;
 
 /** Known to everyone who reads this file: fine for development, refused in production. */
 const DEV_SHORT_CODE_KEY = 'linkhop-development-key-change-me';

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config';
 import { stackUp } from './stack';
+import { PROCESSES, metricsEnv, metricsPorts } from './processes';
 import { Supervisor, type ProcessSpec } from './supervisor';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -22,35 +23,18 @@ function localAdminPassword(): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
-async function waitForHealthy(url: string, timeoutMs: number): Promise<unknown> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = 'no answer';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      last = await res.json();
-      if (res.ok) return last;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`API did not become healthy within ${timeoutMs / 1000}s: ${JSON.stringify(last)}`);
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   await stackUp({ quiet: false });
   const adminPassword = process.env.ADMIN_PASSWORD ?? localAdminPassword();
   const config = loadConfig({ ...process.env, ADMIN_PASSWORD: adminPassword });
-  const env = { ADMIN_PASSWORD: adminPassword };
-  const specs: ProcessSpec[] = [
-    { name: 'api', entry: 'api/server.ts', env },
-    { name: 'temporal-worker', entry: 'activities/worker.ts' },
-    { name: 'keygen-worker', entry: 'queues/keygen/worker.ts' },
-    { name: 'click-consumer', entry: 'queues/click-consumer.ts' },
-  ];
-  const supervisor = new Supervisor(ROOT);
+  const ports = metricsPorts(config);
+  // Every process gets its metrics port from the manifest, so Prometheus scrapes a fixed list of targets.
+  const specs: ProcessSpec[] = PROCESSES.map((def) => ({
+    def,
+    env: { ...metricsEnv(def, ports[def.name]), ...(def.name === 'api' ? { ADMIN_PASSWORD: adminPassword } : {}) },
+  }));
+  const supervisor = new Supervisor();
   supervisor.start(specs);
 
   let stopping = false;
@@ -63,7 +47,7 @@ async function main(): Promise<void> {
     });
   }
 
-  await waitForHealthy(`${config.BASE_URL}/health`, 120_000);
+  await supervisor.ready(120_000);
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(
     [
@@ -72,6 +56,7 @@ async function main(): Promise<void> {
       `  API             ${config.BASE_URL}  (docs: ${config.BASE_URL}/docs, health: ${config.BASE_URL}/health)`,
       `  Temporal Web UI ${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/schedules`,
       `  Bull Board      ${config.BASE_URL}/admin/queues  (user ${config.ADMIN_USER}, password ${process.env.ADMIN_PASSWORD ? 'from ADMIN_PASSWORD' : 'in .cache/admin-password'})`,
+      `  Metrics         ${PROCESSES.map((p) => `${p.name} :${ports[p.name]}`).join(', ')}`,
       '  Ctrl-C stops the processes.',
       '',
     ].join('\n'),

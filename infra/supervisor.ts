@@ -2,39 +2,41 @@
  * Runs the project's processes as supervised children: a crashed child is restarted with backoff, and
  * stop() ends the API first, so requests drain while the workers are still there, then the workers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import readline from 'node:readline';
+import { Child } from './child';
+import type { ProcessDef } from './processes';
+import { waitUntil } from './wait';
 
 export interface ProcessSpec {
-  name: string;
-  /** TypeScript entry file, run with the tsx loader in this Node binary. */
-  entry: string;
-  env?: NodeJS.ProcessEnv;
+  def: ProcessDef;
+  env?: Record<string, string>;
 }
 
-interface Child {
+interface Supervised {
   spec: ProcessSpec;
-  proc?: ChildProcess;
+  child?: Child;
   restarts: number;
   startedAt: number;
 }
 
 export class Supervisor {
-  private readonly children: Child[] = [];
+  private readonly children: Supervised[] = [];
   private stopping = false;
 
-  constructor(
-    private readonly cwd: string,
-    private readonly print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-  ) {}
+  constructor(private readonly print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {}
 
   /** Starts every process; each is restarted if it exits while the supervisor is running. */
   start(specs: ProcessSpec[]): void {
     for (const spec of specs) {
-      const child: Child = { spec, restarts: 0, startedAt: 0 };
-      this.children.push(child);
-      this.launch(child);
+      const s: Supervised = { spec, restarts: 0, startedAt: 0 };
+      this.children.push(s);
+      this.launch(s);
     }
+  }
+
+  /** Resolves once the current run of every process has printed its ready line (a crashed one restarts). */
+  async ready(timeoutMs = 120_000): Promise<void> {
+    const notReady = () => this.children.filter((s) => !s.child?.grep(s.spec.def.readyLine).length).map((s) => s.spec.def.name);
+    await waitUntil(() => notReady().length === 0, { timeoutMs, describe: () => `not ready: ${notReady().join(', ')}` });
   }
 
   /**
@@ -45,41 +47,29 @@ export class Supervisor {
     this.stopping = true;
     const [first, ...rest] = this.children;
     if (first) await this.stopChild(first, graceMs);
-    await Promise.all(rest.map((child) => this.stopChild(child, graceMs)));
+    await Promise.all(rest.map((s) => this.stopChild(s, graceMs)));
   }
 
-  private async stopChild(child: Child, graceMs: number): Promise<void> {
-    const proc = child.proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-    this.print(`■ ${child.spec.name} stopped`);
+  private async stopChild(s: Supervised, graceMs: number): Promise<void> {
+    if (!s.child?.running) return;
+    await s.child.stop('SIGTERM', graceMs);
+    this.print(`■ ${s.spec.def.name} stopped`);
   }
 
-  private launch(child: Child): void {
-    const { spec } = child;
-    child.startedAt = Date.now();
-    const proc = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
-      cwd: this.cwd,
-      env: { ...process.env, ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.proc = proc;
-    for (const stream of [proc.stdout, proc.stderr]) {
-      readline.createInterface({ input: stream }).on('line', (line) => this.print(`[${spec.name}] ${line}`));
-    }
-    proc.on('exit', (code, signal) => {
+  private launch(s: Supervised): void {
+    const { def } = s.spec;
+    s.startedAt = Date.now();
+    const child = new Child({ name: def.name, entry: def.entry, env: s.spec.env, onLine: (line) => this.print(`[${def.name}] ${line}`) });
+    s.child = child;
+    void child.exited.then((code) => {
       if (this.stopping) return;
       // A child that ran for a minute has earned a fresh backoff.
-      if (Date.now() - child.startedAt > 60_000) child.restarts = 0;
-      const delay = Math.min(1000 * 2 ** child.restarts, 30_000);
-      child.restarts += 1;
-      this.print(`✖ ${spec.name} exited (${signal ?? code}); restarting in ${delay / 1000}s`);
+      if (Date.now() - s.startedAt > 60_000) s.restarts = 0;
+      const delay = Math.min(1000 * 2 ** s.restarts, 30_000);
+      s.restarts += 1;
+      this.print(`✖ ${def.name} exited (${child.proc.signalCode ?? code}); restarting in ${delay / 1000}s`);
       setTimeout(() => {
-        if (!this.stopping) this.launch(child);
+        if (!this.stopping) this.launch(s);
       }, delay).unref();
     });
   }

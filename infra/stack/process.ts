@@ -1,6 +1,7 @@
 /** Child-process helpers: run-to-completion commands, detached servers, pid files and shutdown. */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { sleep, waitUntil } from '../wait';
 
 export interface RunResult {
   code: number;
@@ -103,25 +104,20 @@ export function isAlive(pid: number, needles: string[] = []): boolean {
   return cmdline.trim() !== '' && needles.every((n) => cmdline.includes(n));
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep };
 
 /**
- * Polls check until it passes. bail is consulted first on every round so a server that died while
- * starting fails at once with its own reason instead of after the full timeout.
+ * Polls check until it passes (a check that throws counts as not yet). bail is consulted first on every
+ * round so a server that died while starting fails at once with its own reason instead of after the timeout.
  */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
   opts: { timeoutMs: number; intervalMs?: number; bail?: () => string | undefined },
 ): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
-  for (;;) {
-    const reason = opts.bail?.();
-    if (reason) throw new Error(reason);
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what} not ready after ${Math.round(opts.timeoutMs / 1000)}s`);
-    await sleep(opts.intervalMs ?? 250);
-  }
+  await waitUntil(() => check().catch(() => false), opts).catch((err: Error) => {
+    throw err.message.startsWith('timed out') ? new Error(`${what} not ready after ${Math.round(opts.timeoutMs / 1000)}s`) : err;
+  });
 }
 
 /** SIGTERM, then SIGKILL once graceMs has passed; resolves when the process is really gone. */

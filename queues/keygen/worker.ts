@@ -7,6 +7,7 @@ import { closeRedis, createPg, createRedis } from '../../infra/clients';
 import { loadConfig, type Config } from '../../infra/config';
 import { Shutdown } from '../../infra/shutdown';
 import { createLogger, type Logger } from '../../observability/logger';
+import { serveMetrics } from '../../observability/metrics-server';
 import { KEYGEN_QUEUE } from '../names';
 import type { IdBlock } from './allocator';
 import { createAllocator } from './allocator';
@@ -52,7 +53,10 @@ async function main(): Promise<void> {
   const connection = createRedis(config, 'queue', log);
   const worker = createKeygenWorker({ config, log, pool, connection });
 
+  const closeMetrics = await serveMetrics(config.METRICS_PORT, config.HOST, config.METRICS_TOKEN);
+
   const shutdown = new Shutdown(log);
+  shutdown.add('servers', 'metrics', closeMetrics);
   shutdown.add('workers', 'keygen-worker', () => worker.close());
   shutdown.add('connections', 'postgres', () => pool.end());
   shutdown.add('connections', 'redis-queue', () => closeRedis(connection));

@@ -12,6 +12,7 @@ import { createApp } from '../../api/app';
 import { createApiRuntime, type ApiRuntime } from '../../api/wiring';
 import { runMigrations } from '../../db/migrate';
 import type { Config } from '../../infra/config';
+import { waitUntil } from '../../infra/wait';
 import { createLogger } from '../../observability/logger';
 import { clickCounterEnv, startClickCounter, type ClickCounter } from './click-counter';
 import { testConfig, uniqueSuffix } from './test-config';
@@ -173,12 +174,7 @@ export async function cacheInLru(api: ApiHarness, code: string, maxRequests = 20
   return requests;
 }
 
-/** Polls `check` every 50 ms until it returns true or `timeoutMs` passes; returns the last result. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Polls `check` every 50 ms until it returns true (true) or `timeoutMs` passes (false), for assert.ok. */
+export function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<boolean> {
+  return waitUntil(check, { timeoutMs, intervalMs: 50 }).then(() => true, () => false);
 }

@@ -16,7 +16,7 @@ import { createSafeProducer } from '../../queues/kafka-producer';
 import { clickKeys, kafkaNames } from '../../queues/names';
 import { ensureTopics } from '../../queues/topics';
 import { deleteGroups, positionGroups } from './pipeline-env';
-import { waitUntil } from './processes';
+import { waitUntil } from '../../infra/wait';
 
 /** Env overrides giving an API (in-process or child) and its counter a private key prefix and group. */
 export function clickCounterEnv(suffix: string): Record<string, string> {
@@ -91,9 +91,7 @@ export async function startClickCounter(config: Config): Promise<ClickCounter> {
       const ends = await admin.fetchTopicOffsets(names.clickTopic);
       await waitUntil(
         async () => (await behind(ends)).length === 0,
-        timeoutMs,
-        async () => `counter group behind the topic end: ${(await behind(ends)).join(', ')}`,
-        100,
+        { timeoutMs, intervalMs: 100, describe: async () => `counter group behind the topic end: ${(await behind(ends)).join(', ')}` },
       );
     },
     close: closeClients,

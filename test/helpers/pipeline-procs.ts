@@ -2,7 +2,8 @@
 import { countClicksByCode } from '../../db/clickhouse/clicks';
 import { createClickHouse } from '../../infra/clients';
 import type { PipelineEnv } from './pipeline-env';
-import { ENTRIES, ServiceProcess, freePort, waitUntil } from './processes';
+import { waitUntil } from '../../infra/wait';
+import { ServiceProcess, freePort } from './processes';
 
 export interface PipelineProcs {
   apis: ServiceProcess[];
@@ -10,6 +11,7 @@ export interface PipelineProcs {
   consumer: ServiceProcess;
   worker: ServiceProcess;
   consumerMetricsUrl: string;
+  workerMetricsUrl: string;
   /** Base URLs of the APIs currently running. */
   liveApiUrls(): string[];
   stop(): Promise<void>;
@@ -18,12 +20,12 @@ export interface PipelineProcs {
 /** Starts `apis` API servers, one consumer and one worker on `env`; resolves once all are ready. */
 export async function startPipeline(env: PipelineEnv, opts: { apis?: number } = {}): Promise<PipelineProcs> {
   const ports = await Promise.all(Array.from({ length: opts.apis ?? 1 }, freePort));
-  const metricsPort = await freePort();
+  const [metricsPort, workerMetricsPort] = await Promise.all([freePort(), freePort()]);
   const apis = ports.map(
-    (port, i) => new ServiceProcess(`api-${i}`, ENTRIES.api, { ...env.env, PORT: String(port), BASE_URL: `http://127.0.0.1:${port}` }),
+    (port, i) => new ServiceProcess(`api-${i}`, 'api', { ...env.env, PORT: String(port), BASE_URL: `http://127.0.0.1:${port}` }),
   );
-  const consumer = new ServiceProcess('consumer', ENTRIES.consumer, { ...env.env, METRICS_PORT: String(metricsPort) });
-  const worker = new ServiceProcess('worker', ENTRIES.worker, env.env);
+  const consumer = new ServiceProcess('consumer', 'click-consumer', { ...env.env, METRICS_PORT: String(metricsPort) });
+  const worker = new ServiceProcess('worker', 'temporal-worker', { ...env.env, METRICS_PORT: String(workerMetricsPort) });
   const all = [...apis, consumer, worker];
   try {
     // One at a time: three cold TypeScript starts at once take longer on two cores than in a row.
@@ -39,6 +41,7 @@ export async function startPipeline(env: PipelineEnv, opts: { apis?: number } = 
     consumer,
     worker,
     consumerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    workerMetricsUrl: `http://127.0.0.1:${workerMetricsPort}/metrics`,
     liveApiUrls: () => apiUrls.filter((_, i) => apis[i].running),
     stop: async () => {
       await Promise.all(all.map((p) => p.kill('SIGTERM')));
@@ -62,10 +65,12 @@ export async function waitForCounts(env: PipelineEnv, expected: Map<string, numb
         analytics = await countClicksByCode(ch, codes);
         return diff(analytics).length === 0;
       },
-      timeoutMs,
-      () => `postgres off by [${diff(pg).slice(0, 5).join(', ')}] (${diff(pg).length} codes); ` +
-        `clickhouse off by [${diff(analytics).slice(0, 5).join(', ')}] (${diff(analytics).length} codes)`,
-      500,
+      {
+        timeoutMs,
+        intervalMs: 500,
+        describe: () => `postgres off by [${diff(pg).slice(0, 5).join(', ')}] (${diff(pg).length} codes); ` +
+          `clickhouse off by [${diff(analytics).slice(0, 5).join(', ')}] (${diff(analytics).length} codes)`,
+      },
     );
   } finally {
     await ch.close();

@@ -4,24 +4,13 @@
  * exit, where a counting group of this test's own (in this process) aggregates them.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { eventually, randomCode } from '../helpers/api';
+import { freePort, startProcess, type Child } from '../../infra/child';
+import { processDef } from '../../infra/processes';
+import { waitUntil } from '../../infra/wait';
+import { randomCode } from '../helpers/api';
 import { clickCounterEnv, startClickCounter, type ClickCounter } from '../helpers/click-counter';
-import { waitUntil } from '../helpers/processes';
 import { testConfig, testDatabaseUrl, uniqueSuffix } from '../helpers/test-config';
-
-const ROOT = path.resolve(__dirname, '../..');
-
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 function request(port: number, method: string, urlPath: string, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -40,43 +29,33 @@ function request(port: number, method: string, urlPath: string, body?: string): 
 describe('API process: logs and graceful shutdown (integration)', function () {
   this.timeout(60_000);
   const clickEnv = clickCounterEnv(`shutdown_${uniqueSuffix()}`);
-  let child: ChildProcess | undefined;
+  let child: Child | undefined;
   let counter: ClickCounter | undefined;
 
   before(async () => {
     counter = await startClickCounter(testConfig(clickEnv));
   });
   after(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await child?.stop('SIGKILL');
     await counter?.close();
   });
 
   it('logs JSON with request ids, drains an in-flight request on SIGTERM, flushes clicks and exits 0', async () => {
     const port = await freePort();
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
-      cwd: ROOT,
+    const proc = await startProcess(processDef('api'), {
       env: {
-        ...process.env,
         DATABASE_URL: testDatabaseUrl(),
         PORT: String(port),
         LOG_LEVEL: 'info',
         RATE_LIMIT_ENABLED: 'false',
         QUEUE_PREFIX: `test-shutdown-${randomCode(8)}`,
-        KEYGEN_REFILL_TIMEOUT_MS: '100',
         ...clickEnv,
         // Clicks stay in the API's memory until the shutdown sends them: only that flush can deliver them.
         CLICK_PRODUCER_LINGER_MS: '600000',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      timeoutMs: 30_000,
     });
     child = proc;
-    let stdout = '';
-    let stderr = '';
-    proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-
-    assert.ok(await eventually(() => stdout.includes('api listening'), 30_000), `did not start: ${stderr}`);
     const created = await request(port, 'POST', '/api/shorten', JSON.stringify({ url: 'https://example.com/shutdown' }));
     assert.equal(created.status, 201, created.text);
     const code = (JSON.parse(created.text) as { short_code: string }).short_code;
@@ -87,8 +66,13 @@ describe('API process: logs and graceful shutdown (integration)', function () {
     await clicks.settle();
     assert.equal(await clicks.clicks(code), 0, 'clicks held by the producer until shutdown');
 
-    // A create whose body is still arriving when SIGTERM comes must complete.
-    const slow = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/shorten', headers: { 'Content-Type': 'application/json' } });
+    // A create whose body is still arriving when SIGTERM comes must complete. `Expect: 100-continue` makes
+    // the server answer once it has parsed the headers: from then on the request is in flight, not idle.
+    const slow = http.request({
+      host: '127.0.0.1', port, method: 'POST', path: '/api/shorten',
+      headers: { 'Content-Type': 'application/json', Expect: '100-continue' },
+    });
+    const inFlight = new Promise<void>((resolve) => slow.once('continue', () => resolve()));
     const slowDone = new Promise<number>((resolve, reject) => {
       slow.on('response', (res) => {
         res.resume();
@@ -96,15 +80,17 @@ describe('API process: logs and graceful shutdown (integration)', function () {
       });
       slow.on('error', reject);
     });
+    slow.flushHeaders();
+    await inFlight;
     slow.write('{"url": "https://example.com/');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    proc.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    proc.proc.kill('SIGTERM');
+    // The drain has begun once the process logs it; only then does the rest of the body arrive.
+    await proc.waitForLine(/"msg":"shutting down"/, 10_000);
     slow.end('in-flight"}');
     assert.equal(await slowDone, 201, 'the in-flight request was drained, not cut');
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await proc.exited, 0, proc.tail());
 
-    const lines = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = proc.grep(/^\{/).map((l) => JSON.parse(l) as Record<string, unknown>);
     const createdLog = lines.find((l) => l.msg === 'link created' && l.code === code);
     assert.ok(createdLog && typeof createdLog.reqId === 'string', 'create logged with its request id');
     assert.ok(lines.some((l) => l.msg === 'shutdown complete'));
@@ -117,9 +103,7 @@ describe('API process: logs and graceful shutdown (integration)', function () {
         assert.ok(total !== null && total <= 3, `clicks ${total} after shutdown`);
         return total === 3;
       },
-      10_000,
-      () => `clicks after shutdown: ${total}`,
-      100,
+      { timeoutMs: 10_000, intervalMs: 100, describe: () => `clicks after shutdown: ${total}` },
     );
     await clicks.settle();
     assert.equal(await clicks.clicks(code), 3, 'clicks sent at shutdown, counted once');

@@ -11,7 +11,7 @@ import { startService, stopService } from '../../infra/stack';
 import { median, runRedirectLoad } from '../helpers/load';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env';
 import { readMetric, startPipeline, waitForCounts, type PipelineProcs } from '../helpers/pipeline-procs';
-import { waitUntil } from '../helpers/processes';
+import { waitUntil } from '../../infra/wait';
 
 const N = Number(process.env.PIPELINE_TEST_CLICKS ?? 100_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -129,8 +129,7 @@ describe('click pipeline under faults (real processes, shared stack)', function 
       // kafkajs gives up on the broker after its own retries; then the batches land in the fallback stream.
       await waitUntil(
         async () => (await readMetric(`${procs.apiUrls[0]}/metrics`, 'clicks_fallback_buffered_total')) > fallbackBefore,
-        60_000,
-        () => 'no click went to the fallback stream while Kafka was down',
+        { timeoutMs: 60_000, describe: () => 'no click went to the fallback stream while Kafka was down' },
       );
       console.log(`      clicks reached the fallback stream ${Date.now() - stoppedAt} ms after Kafka stopped`);
     } finally {
@@ -145,6 +144,6 @@ describe('click pipeline under faults (real processes, shared stack)', function 
       const backlog = await env.redisQueue.xlen(env.keys.fallback);
       throw new Error(`${err.message}\nfallback stream: ${backlog} batches\nconsumer:\n${procs.consumer.tail(25)}\nworker:\n${procs.worker.tail(10)}`);
     });
-    await waitUntil(async () => (await env.redisQueue.xlen(env.keys.fallback)) === 0, 30_000, () => 'fallback stream not drained');
+    await waitUntil(async () => (await env.redisQueue.xlen(env.keys.fallback)) === 0, { timeoutMs: 30_000, describe: () => 'fallback stream not drained' });
   });
 });

@@ -15,7 +15,7 @@ import { createRedis, createTemporalClient } from '../../infra/clients';
 import { activityFailures } from '../../observability/click-metrics';
 import { WORKFLOW_FLUSH_CLICKS } from '../../queues/names';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env';
-import { waitUntil } from '../helpers/processes';
+import { waitUntil } from '../../infra/wait';
 
 describe('flush workflow retries (real Temporal server)', function () {
   this.timeout(180_000);
@@ -69,7 +69,7 @@ describe('flush workflow retries (real Temporal server)', function () {
           const pending = (await handle.describe()).raw.pendingActivities?.[0];
           lastFailure = pending?.lastFailure?.message ?? '';
           return pending?.activityType?.name === 'applyClickBatch' && (pending.attempt ?? 0) >= 2;
-        }, 30_000, () => `pending activity never reached attempt 2 (${lastFailure})`);
+        }, { timeoutMs: 30_000, describe: () => `pending activity never reached attempt 2 (${lastFailure})` });
         assert.match(lastFailure, /does not exist/);
 
         // The database comes back (created and migrated), holding the link.

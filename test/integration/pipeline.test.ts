@@ -10,7 +10,7 @@ import { kafkaNames, scheduleIds } from '../../queues/names';
 import { runRedirectLoad, getStatus } from '../helpers/load';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env';
 import { readMetric, startPipeline, waitForCounts, type PipelineProcs } from '../helpers/pipeline-procs';
-import { waitUntil } from '../helpers/processes';
+import { waitUntil } from '../../infra/wait';
 
 describe('click pipeline end to end (real processes)', function () {
   this.timeout(300_000);
@@ -93,7 +93,7 @@ describe('click pipeline end to end (real processes)', function () {
           found.push({ value: String(message.value), error: String(message.headers?.error) });
         },
       });
-      await waitUntil(() => found.length >= 2, 60_000, () => `dead letters found: ${JSON.stringify(found)}`);
+      await waitUntil(() => found.length >= 2, { timeoutMs: 60_000, describe: () => `dead letters found: ${JSON.stringify(found)}` });
       assert.deepEqual(found.map((f) => f.value).sort(), ['this is not json', JSON.stringify({ short_code: 'abc', delta: 1 })].sort());
       assert.match(found.find((f) => f.value === 'this is not json')!.error, /not JSON/);
       assert.match(found.find((f) => f.value !== 'this is not json')!.error, /click_id/);
@@ -133,7 +133,7 @@ describe('click pipeline end to end (real processes)', function () {
         workflowId = last?.workflow.workflowId;
         runId = last?.workflow.firstExecutionRunId;
         return !!workflowId;
-      }, 30_000);
+      }, { timeoutMs: 30_000 });
       const result = (await client.workflow.getHandle(workflowId!, runId).result()) as { warmed: number };
       assert.ok(result.warmed > 0, 'the cache warmer warmed nothing');
 

@@ -8,8 +8,8 @@ describe('config', () => {
     assert.equal(r.config.DATABASE_URL, `postgres://postgres@127.0.0.1:${LOCAL_PORTS.postgres}/linkhop`);
     assert.deepEqual(r.config.KAFKA_BOOTSTRAP_SERVERS, [`127.0.0.1:${LOCAL_PORTS.kafka}`]);
     assert.equal(r.config.KAFKA_CLICK_TOPIC, 'click_events');
-    assert.equal(r.config.PORT, 8000);
-    assert.equal(r.config.BASE_URL, 'http://127.0.0.1:8000');
+    assert.equal(r.config.PORT, LOCAL_PORTS.api);
+    assert.equal(r.config.BASE_URL, `http://127.0.0.1:${LOCAL_PORTS.api}`);
     assert.ok(Object.isFrozen(r.config));
   });
 
