@@ -1,10 +1,10 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', 'dist/', 'bench/results/', 'db/migrations/'] },
+  { ignores: ['node_modules/', '.cache/', 'dist/', 'web/dist/', 'bench/results/', 'db/migrations/'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -15,4 +15,16 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  {
+    // The browser app is built on its own and talks to the server only over HTTP: no server folder in it.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['**/api/**', '**/db/**', '**/queues/**', '**/infra/**', '**/activities/**', '**/workflows/**', '**/observability/**'],
+          message: 'web/ imports nothing from the server folders; use the HTTP API.',
+        }],
+      }],
+    },
+  },
 );

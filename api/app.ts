@@ -10,6 +10,7 @@ import { linkRoutes } from './routes/links';
 import { metricsRoutes } from './routes/metrics';
 import { redirectFastPath, redirectRoutes } from './routes/redirect';
 import { statsRoutes } from './routes/stats';
+import { webRoutes } from './routes/web';
 
 export function createApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: deps.config.TRUST_PROXY });
@@ -20,7 +21,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(errorMiddleware());
   app.use(adminBoard(deps));
   // The catch-all /{code} router goes last so that every named route wins over it.
-  const routers = [healthRoutes(deps), metricsRoutes(deps), linkRoutes(deps), statsRoutes(deps), docsRoutes(deps), redirectRoutes()];
+  const routers = [healthRoutes(deps), metricsRoutes(deps), linkRoutes(deps), statsRoutes(deps), docsRoutes(deps), webRoutes(), redirectRoutes()];
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -10,6 +10,7 @@ import { loadConfig } from './config';
 import { stackUp } from './stack';
 import { PROCESSES, metricsEnv, metricsPorts } from './processes';
 import { Supervisor, type ProcessSpec } from './supervisor';
+import { ensureWebBuilt } from './web';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -26,6 +27,7 @@ function localAdminPassword(): string {
 async function main(): Promise<void> {
   const started = Date.now();
   await stackUp({ quiet: false });
+  await ensureWebBuilt();
   const adminPassword = process.env.ADMIN_PASSWORD ?? localAdminPassword();
   const config = loadConfig({ ...process.env, ADMIN_PASSWORD: adminPassword });
   const ports = metricsPorts(config);

@@ -1,7 +1,20 @@
 /** The one error middleware: known errors keep their status and message, anything else is a logged 500. */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { HttpError } from '../errors';
 import type { AppState } from '../deps';
+import { PAGE_HEADERS, acceptsHtml, errorPage } from '../pages';
+
+/** A browser that meets a 404 or 410 outside the JSON API gets the end-user page instead of raw JSON. */
+function htmlInstead(ctx: Context): boolean {
+  if (ctx.path.startsWith('/api/') || !acceptsHtml(ctx.get('accept'))) return false;
+  const page = errorPage(ctx.status, (ctx.body as { detail?: unknown } | null)?.detail);
+  if (page === undefined) return false;
+  const status = ctx.status;
+  ctx.set(PAGE_HEADERS);
+  ctx.body = page;
+  ctx.status = status;
+  return true;
+}
 
 export function errorMiddleware(): Middleware<AppState> {
   return async (ctx, next) => {
@@ -13,11 +26,13 @@ export function errorMiddleware(): Middleware<AppState> {
         ctx.body = { detail: ctx.message };
         ctx.status = status; // Koa turns an implicit 404 into 200 when a body is set
       }
+      if (ctx.status === 404 || ctx.status === 410) htmlInstead(ctx);
     } catch (err) {
       if (err instanceof HttpError) {
         ctx.status = err.status;
         ctx.set(err.headers);
         ctx.body = { detail: err.detail };
+        htmlInstead(ctx);
         return;
       }
       // Errors thrown by Koa itself (ctx.throw, body parsing) carry a client status.

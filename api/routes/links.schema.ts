@@ -11,7 +11,7 @@ export const CODE_PATTERN = /^[0-9A-Za-z]{3,20}$/;
 /** Words that are (or may become) routes or well-known files; a link under one could never redirect. */
 export const RESERVED_CODES: ReadonlySet<string> = new Set([
   'api', 'health', 'ready', 'metrics', 'admin', 'docs', 'openapi', 'static', 'favicon', 'robots',
-  'sitemap', 'swagger', 'redoc', 'assets', 'queues', 'shorten', 'stats', 'wellknown',
+  'sitemap', 'swagger', 'redoc', 'assets', 'queues', 'shorten', 'stats', 'wellknown', 'app',
 ]);
 
 /** True for codes that collide with a route, whatever their case. */

@@ -9,6 +9,7 @@ import type { Middleware } from 'koa';
 import { httpDuration, httpRequests } from '../../observability/metrics';
 import type { AppDeps, AppState } from '../deps';
 import { HttpError, notFound } from '../errors';
+import { PAGE_HEADERS, acceptsHtml, errorPage } from '../pages';
 import { isPossibleCode } from './links.schema';
 
 const ROUTE = '/{code}';
@@ -23,8 +24,12 @@ const bound = (method: 'GET' | 'HEAD') => ({
 });
 const metricsFor = { GET: bound('GET'), HEAD: bound('HEAD') };
 
-function sendJson(res: ServerResponse, status: number, body: string, head: boolean): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+/** An error answer: an end-user page for a browser (404, 410), else the API's JSON body. */
+function sendError(req: IncomingMessage, res: ServerResponse, status: number, detail: string, head: boolean): void {
+  const page = acceptsHtml(req.headers.accept) ? errorPage(status, detail) : undefined;
+  const body = page ?? (status === 404 ? NOT_FOUND_BODY : JSON.stringify({ detail }));
+  const type = page ? PAGE_HEADERS : { 'Content-Type': 'application/json; charset=utf-8' };
+  res.writeHead(status, { ...type, 'Content-Length': Buffer.byteLength(body) });
   res.end(head ? undefined : body);
 }
 
@@ -70,14 +75,14 @@ export function redirectFastPath(deps: AppDeps): Middleware<AppState> {
         const status = err instanceof HttpError ? err.status : 503;
         const detail = err instanceof HttpError ? err.detail : 'Service unavailable';
         if (!(err instanceof HttpError)) log.error({ err, code }, 'redirect lookup failed');
-        sendJson(res, status, JSON.stringify({ detail }), head);
+        sendError(ctx.req, res, status, String(detail), head);
         m[503].inc();
         m.duration.observe(Number(process.hrtime.bigint() - start) / 1e9);
         return;
       }
     }
     if (url === null) {
-      sendJson(res, 404, NOT_FOUND_BODY, head);
+      sendError(ctx.req, res, 404, 'Short URL not found', head);
       m[404].inc();
     } else {
       sendRedirect(res, url);

@@ -23,8 +23,10 @@ const isUp = async (s: Service) => s.pid() !== undefined && (await s.probe().cat
 
 /** apt runs once for the union of packages; per-service downloads (jars, binaries) run side by side. */
 async function installAll(services: Service[], out: Reporter): Promise<StackFailure[]> {
-  // docker-compose is no service: the test suite validates docker-compose.yml with it, offline.
-  const packages = [...new Set([...services.flatMap((s) => s.missingPackages()), ...needs('docker-compose', 'docker-compose')])];
+  // docker-compose and Chromium are no services: the test suite validates docker-compose.yml with the first,
+  // offline, and drives the web app in the second (browser builds downloaded at run time are not an option).
+  const tools = [...needs('docker-compose', 'docker-compose'), ...needs('chromium', 'chromium')];
+  const packages = [...new Set([...services.flatMap((s) => s.missingPackages()), ...tools])];
   if (packages.length) {
     const t0 = Date.now();
     out.progress(`… installing ${packages.join(', ')} (apt)`);

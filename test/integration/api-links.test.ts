@@ -131,7 +131,7 @@ describe('API: links, redirects and stats (integration)', function () {
     }
   });
 
-  it('serves /openapi.json (every public route) and a self-contained /docs page', async () => {
+  it('serves /openapi.json (every public route) and a /docs page that loads nothing from other origins', async () => {
     const spec = await api.http.get('/openapi.json');
     assert.equal(spec.status, 200);
     assert.equal(spec.body.openapi, '3.0.3');
@@ -141,8 +141,11 @@ describe('API: links, redirects and stats (integration)', function () {
     const docs = await api.http.get('/docs');
     assert.equal(docs.status, 200);
     assert.match(String(docs.headers['content-type']), /text\/html/);
-    assert.match(docs.text, /\/api\/shorten/);
-    assert.doesNotMatch(docs.text, /<script|(src|href)\s*=\s*["']?(https?:)?\/\//i, 'no script and no external resource');
+    assert.match(String(docs.headers['content-security-policy']), /default-src 'none'; script-src 'self';/);
+    assert.doesNotMatch(docs.text, /(src|href)\s*=\s*["']?(https?:)?\/\//i, 'no external resource');
+    const bundle = await api.http.get('/docs/swagger-ui-bundle.js');
+    assert.equal(bundle.status, 200);
+    assert.match(String(bundle.headers['content-type']), /javascript/);
   });
 
   it('unknown routes are 404 and wrong methods 405, both as {"detail": ...}', async () => {
