@@ -1,4 +1,5 @@
 import tseslint from 'typescript-eslint';
+import { layerRules } from './eslint.layers.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.cache/', 'dist/', 'web/dist/', 'bench/results/', 'db/migrations/'] },
@@ -27,4 +28,5 @@ export default tseslint.config(
       }],
     },
   },
+  ...layerRules(),
 );

@@ -1,7 +1,7 @@
 /** Cache warming: the most-clicked links are written to Redis before their cached copies expire. */
 import { desc } from 'drizzle-orm';
 import type Redis from 'ioredis';
-import type { Db } from '../infra/clients';
+import type { Db } from '../db/client';
 import { linkCacheKey, toCachedLink } from '../db/link-cache';
 import { urls } from '../db/schema';
 

@@ -1,7 +1,8 @@
 /** The Temporal worker process: runs the workflows and activities and keeps the Schedules up to date. */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { evictLink } from '../api/link-resolver';
-import { closeRedis, createPg, createRedis, createTemporalClient } from '../infra/clients';
+import { closeRedis, createRedis, createTemporalClient } from '../infra/clients';
+import { createPg } from '../db/client';
+import { evictLink } from '../db/link-cache';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
 import { createLogger } from '../observability/logger';

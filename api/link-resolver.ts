@@ -6,25 +6,17 @@
 import type Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
-import { linkCacheKey, parseCachedLink, toCachedLink } from '../db/link-cache';
+import { LINK_EVICT_CHANNEL, linkCacheKey, parseCachedLink, toCachedLink } from '../db/link-cache';
 import { findLinkByCode } from '../db/links';
 import type { Link } from '../db/schema';
-import type { Db } from '../infra/clients';
+import type { Db } from '../db/client';
 import type { Config } from '../infra/config';
 import type { Logger } from '../observability/logger';
 import { registry } from '../observability/metrics';
-import { LINK_EVICT_CHANNEL } from '../queues/names';
 import { unavailable } from './errors';
 
 /** Redis key marking a code known not to exist (kept apart from `url:<code>`, whose JSON others parse). */
 export const missingLinkKey = (code: string): string => `url_missing:${code}`;
-
-/** Tells every API replica to drop `codes` from its LRU; callers update or delete `url:<code>` first. */
-export async function evictLink(redis: Redis, codes: string | readonly string[]): Promise<void> {
-  const list = typeof codes === 'string' ? [codes] : codes;
-  // Codes are alphanumeric, so a space-separated list is unambiguous and one message serves a whole batch.
-  if (list.length) await redis.publish(LINK_EVICT_CHANNEL, list.join(' '));
-}
 
 const lookups = new Counter({
   name: 'link_lookups_total',

@@ -1,6 +1,7 @@
 /** Builds the API's dependencies from config: used by server.ts and by the integration tests alike. */
 import { Connection } from '@temporalio/client';
-import { closeRedis, createClickHouse, createKafka, createPg, createRedis } from '../infra/clients';
+import { closeRedis, createClickHouse, createKafka, createRedis } from '../infra/clients';
+import { createPg } from '../db/client';
 import type { Config } from '../infra/config';
 import { createHealthChecker } from '../infra/health';
 import type { Logger } from '../observability/logger';

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigResourceTypes } from 'kafkajs';
 import { Client } from 'pg';
-import { createKafka, createPg, createRedis } from '../infra/clients';
+import { createKafka, createRedis } from '../infra/clients';
+import { createPg } from '../db/client';
 import type { Config } from '../infra/config';
 import { urls } from '../db/schema';
 import { clickKeys, kafkaNames } from '../queues/names';

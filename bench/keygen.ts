@@ -4,7 +4,8 @@
  * Run: `npx tsx bench/keygen.ts [codes]`; the main bench imports runKeygenBench.
  */
 import os from 'node:os';
-import { createPg, createRedis } from '../infra/clients';
+import { createRedis } from '../infra/clients';
+import { createPg } from '../db/client';
 import { loadConfig, type Config } from '../infra/config';
 import { createLogger } from '../observability/logger';
 import { createCodec } from '../queues/keygen/codec';

@@ -1,7 +1,9 @@
 /**
  * The cached link JSON at Redis `url:<code>`: one zod schema for every writer (API, cache warmer) and
- * reader (redirect path), matching the payload the replaced system stored under the same key.
+ * reader (redirect path), matching the payload the replaced system stored under the same key; and the
+ * pub/sub channel that tells every API replica to drop a changed link from its in-process LRU.
  */
+import type Redis from 'ioredis';
 import { z } from 'zod';
 import type { Link } from './schema';
 
@@ -39,4 +41,14 @@ export function parseCachedLink(raw: string | null): CachedLink | null {
   } catch {
     return null;
   }
+}
+
+/** Redis pub/sub channel (cache Redis) on which changed or deleted links are evicted from every API's LRU. */
+export const LINK_EVICT_CHANNEL = 'linkhop:link-evict';
+
+/** Tells every API replica to drop `codes` from its LRU; callers update or delete `url:<code>` first. */
+export async function evictLink(redis: Redis, codes: string | readonly string[]): Promise<void> {
+  const list = typeof codes === 'string' ? [codes] : codes;
+  // Codes are alphanumeric, so a space-separated list is unambiguous and one message serves a whole batch.
+  if (list.length) await redis.publish(LINK_EVICT_CHANNEL, list.join(' '));
 }

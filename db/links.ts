@@ -1,6 +1,6 @@
 /** Link repository: every query on `urls` the API makes; each function takes the drizzle handle first. */
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../infra/clients';
+import type { Db } from './client';
 import { urls, type Link } from './schema';
 
 // Prepared once per drizzle handle: building the SQL on every call cost more CPU than the query itself.

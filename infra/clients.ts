@@ -4,18 +4,14 @@
  */
 import { createClient as createClickHouseClient, type ClickHouseClient } from '@clickhouse/client';
 import { Connection, Client as TemporalClient } from '@temporalio/client';
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import Redis, { type RedisOptions } from 'ioredis';
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { Pool } from 'pg';
-import * as schema from '../db/schema';
 import type { Logger } from '../observability/logger';
 import type { Config } from './config';
 
-export type Db = NodePgDatabase<typeof schema>;
-
-/** A pg pool plus the drizzle handle over it. */
-export function createPg(config: Config, log?: Logger, opts: { max?: number; url?: string } = {}): { pool: Pool; db: Db } {
+/** A pg pool (db/client.ts puts the drizzle handle over it). */
+export function createPool(config: Config, log?: Logger, opts: { max?: number; url?: string } = {}): Pool {
   const pool = new Pool({
     connectionString: opts.url ?? config.DATABASE_URL,
     max: opts.max ?? config.DATABASE_POOL_SIZE,
@@ -24,7 +20,7 @@ export function createPg(config: Config, log?: Logger, opts: { max?: number; url
     application_name: 'linkhop',
   });
   pool.on('error', (err) => log?.warn({ err }, 'postgres idle client error'));
-  return { pool, db: drizzle(pool, { schema }) };
+  return pool;
 }
 
 /** Which Redis: `cache` (links, click buffers; may evict) or `queue` (BullMQ; never evicts). */

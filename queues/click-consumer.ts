@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { Consumer } from 'kafkajs';
-import { createClickAggregator } from '../activities/aggregate-clicks';
+import { createClickAggregator } from './click-ledger/aggregate';
 import { closeRedis, createClickHouse, createKafka, createRedis } from '../infra/clients';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';

@@ -4,7 +4,7 @@
  */
 import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import type { ClickInput } from '../api/deps';
+import type { ClickInput } from './click-sink';
 
 const MAX_TEXT = 1024;
 

@@ -2,13 +2,36 @@
 import type Redis from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
-import type { ClickSink } from '../api/deps';
 import type { Config } from '../infra/config';
 import type { Logger } from '../observability/logger';
 import { toClickEvent } from './click-event';
 import { createClickProducer } from './click-producer';
 import { createClickStats } from './click-stats';
 import { clickKeys, kafkaNames } from './names';
+
+/** One click as the redirect path sees it; the sink records it after the response is sent. */
+export interface ClickInput {
+  shortCode: string;
+  at: Date;
+  referrer: string;
+  userAgent: string;
+  ip: string;
+}
+
+/** Where clicks go, and how many of a link's clicks are not yet in PostgreSQL's counter. */
+export interface ClickSink {
+  /** Records a click without waiting on any I/O (batched behind the scenes). */
+  record(click: ClickInput): void;
+  /** Clicks of `code` recorded but not yet flushed into urls.clicks. */
+  pending(code: string): Promise<number>;
+  /** Sends what is buffered in memory (used at shutdown and by tests). */
+  flush(): Promise<void>;
+  /**
+   * urls.clicks plus every click not yet flushed, read consistently (one PostgreSQL read); null when the link
+   * does not exist. Stats use it when present: adding pending() to a separately read counter can double count.
+   */
+  totalClicks?(code: string): Promise<number | null>;
+}
 
 export interface KafkaClickSink extends ClickSink {
   /** urls.clicks plus every click not yet flushed, from one PostgreSQL read; null when the link is unknown. */

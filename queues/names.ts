@@ -4,9 +4,6 @@ import type { Config } from '../infra/config';
 export const KEYGEN_QUEUE = 'keygen';
 export const KEYGEN_REFILL_JOB = 'refill';
 
-/** Redis pub/sub channel (cache Redis) on which changed or deleted links are evicted from every API's LRU. */
-export const LINK_EVICT_CHANNEL = 'linkhop:link-evict';
-
 export const WORKFLOW_FLUSH_CLICKS = 'flushClicksWorkflow';
 export const WORKFLOW_WARM_CACHE = 'warmCacheWorkflow';
 export const SCHEDULE_FLUSH_CLICKS = 'flush-clicks';

@@ -4,7 +4,7 @@
  * A crash anywhere before the commit redelivers the batch, and the aggregator counts nothing twice.
  */
 import type { Consumer, Kafka } from 'kafkajs';
-import type { createClickAggregator } from '../../activities/aggregate-clicks';
+import type { createClickAggregator } from '../click-ledger/aggregate';
 import { clicksConsumed } from '../../observability/click-metrics';
 import type { Logger } from '../../observability/logger';
 import { parseClickEvent } from '../click-event';

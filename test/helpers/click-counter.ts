@@ -5,7 +5,7 @@
  */
 import type { Consumer } from 'kafkajs';
 import { Pool } from 'pg';
-import { createClickAggregator } from '../../activities/aggregate-clicks';
+import { createClickAggregator } from '../../queues/click-ledger/aggregate';
 import { createKafka, createRedis } from '../../infra/clients';
 import type { Config } from '../../infra/config';
 import { createLogger } from '../../observability/logger';

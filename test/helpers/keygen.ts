@@ -2,7 +2,8 @@
 import type { QueueEvents, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
-import { createPg, createRedis } from '../../infra/clients';
+import { createRedis } from '../../infra/clients';
+import { createPg } from '../../db/client';
 import type { Config } from '../../infra/config';
 import { createLogger } from '../../observability/logger';
 import { createKeygen, type Keygen, type KeygenDeps } from '../../queues/keygen/keygen';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { linkCacheKey } from '../../db/link-cache';
 import { insertLink } from '../../db/links';
 import { startService, stopService } from '../../infra/stack';
-import { LINK_EVICT_CHANNEL } from '../../queues/names';
+import { LINK_EVICT_CHANNEL } from '../../db/link-cache';
 import { eventually, expectClicks, randomCode, startApi, type ApiHarness } from '../helpers/api';
 
 describe('API: cache Redis down and back (integration)', function () {

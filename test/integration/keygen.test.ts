@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Job } from 'bullmq';
 import { HttpError } from '../../api/errors';
-import { createPg } from '../../infra/clients';
+import { createPg } from '../../db/client';
 import { createLogger } from '../../observability/logger';
 import { registry } from '../../observability/metrics';
 import { createAllocator, type IdBlock } from '../../queues/keygen/allocator';

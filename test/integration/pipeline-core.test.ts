@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { createClickAggregator } from '../../activities/aggregate-clicks';
+import { createClickAggregator } from '../../queues/click-ledger/aggregate';
 import { createFlushActivities } from '../../activities/flush-clicks';
 import { linkCacheKey } from '../../db/link-cache';
 import { createRedis } from '../../infra/clients';

@@ -11,7 +11,8 @@ import { createActivities } from '../../activities';
 import { linkCacheKey, parseCachedLink } from '../../db/link-cache';
 import { runMigrations } from '../../db/migrate';
 import { urls } from '../../db/schema';
-import { createClickHouse, createKafka, createPg, createRedis } from '../../infra/clients';
+import { createClickHouse, createKafka, createRedis } from '../../infra/clients';
+import { createPg } from '../../db/client';
 import { testConfig, uniqueSuffix } from '../helpers/test-config';
 
 const config = testConfig();

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createPg, createRedis, createTemporalClient } from '../../infra/clients';
+import { createRedis, createTemporalClient } from '../../infra/clients';
+import { createPg } from '../../db/client';
 import { WORKFLOW_FLUSH_CLICKS, WORKFLOW_WARM_CACHE } from '../../queues/names';
 import { createPipelineEnv } from '../helpers/pipeline-env';
 

@@ -4,8 +4,8 @@
  * is redelivered (crash before the commit) or a click that reached the topic twice is never counted twice.
  */
 import type Redis from 'ioredis';
-import type { ClickKeys } from '../queues/names';
-import { redisScript } from '../queues/redis-script';
+import type { ClickKeys } from '../names';
+import { redisScript } from '../redis-script';
 
 /** One click as the aggregator needs it. */
 export interface AggregateClick {

@@ -1,0 +1,5 @@
+import type { Linter } from 'eslint';
+
+export const LAYERS: string[][];
+export const LAUNCHER: string[];
+export function layerRules(): Linter.Config[];
