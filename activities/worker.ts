@@ -5,12 +5,28 @@ import { createPg } from '../db/client';
 import { evictLink } from '../db/link-cache';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
+import { exitOnStartupFailure, unreachable } from '../infra/startup';
 import { createLogger } from '../observability/logger';
 import { serveMetrics } from '../observability/metrics-server';
 import { clickKeys } from '../queues/names';
 import { createActivities } from '.';
 import { countActivityFailures, metricsSinks } from './interceptors';
 import { ensureSchedules } from './schedules';
+
+/**
+ * The SDK passes failures as Error objects inside its metadata, which JSON logs print as `{}`: spell out
+ * their type, message and cause so a failed activity says why it failed.
+ */
+function withReadableErrors(meta: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!meta) return meta;
+  const describe = (err: Error): Record<string, unknown> => ({
+    type: err.name,
+    message: err.message,
+    ...(err.cause instanceof Error ? { cause: describe(err.cause) } : {}),
+    stack: err.stack,
+  });
+  return Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, v instanceof Error ? describe(v) : v]));
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,7 +36,7 @@ async function main(): Promise<void> {
   Runtime.install({
     shutdownSignals: [],
     logger: new DefaultLogger('WARN', ({ level, message, meta }) =>
-      log[level === 'ERROR' ? 'error' : 'warn']({ sdk: meta }, message),
+      log[level === 'ERROR' ? 'error' : 'warn']({ sdk: withReadableErrors(meta) }, message),
     ),
   });
   // Handlers first: a SIGTERM that arrives while the workflow bundle is still building must still exit.
@@ -31,7 +47,9 @@ async function main(): Promise<void> {
   // The click aggregates live on the queue Redis (noeviction + AOF).
   const redisQueue = createRedis(config, 'queue', log);
   shutdown.add('connections', 'clients', () => Promise.allSettled([pool.end(), closeRedis(redisCache), closeRedis(redisQueue)]));
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }).catch((err: unknown) => {
+    throw unreachable('TEMPORAL_ADDRESS', 'Temporal', `grpc://${config.TEMPORAL_ADDRESS}`, err);
+  });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -58,7 +76,7 @@ async function main(): Promise<void> {
   const { client, connection: clientConnection } = await createTemporalClient(config);
   await ensureSchedules(client, config);
 
-  const closeMetrics = await serveMetrics(config.METRICS_PORT, config.HOST, config.METRICS_TOKEN);
+  const closeMetrics = await serveMetrics(config);
 
   shutdown.add('servers', 'metrics', closeMetrics);
   shutdown.add('workers', 'temporal-worker', () => worker.shutdown());
@@ -68,7 +86,4 @@ async function main(): Promise<void> {
   await connection.close();
 }
 
-main().catch((err: unknown) => {
-  console.error('temporal worker failed:', err);
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure('temporal worker'));

@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { AppDeps, AppState } from './deps';
 import { errorMiddleware } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
+import { securityHeaders } from './middleware/security-headers';
 import { adminBoard } from './routes/admin';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
@@ -11,20 +12,23 @@ import { metricsRoutes } from './routes/metrics';
 import { redirectFastPath, redirectRoutes } from './routes/redirect';
 import { statsRoutes } from './routes/stats';
 import { webRoutes } from './routes/web';
+import { methodGuard } from './routing';
 
 export function createApp(deps: AppDeps): Koa<AppState> {
-  const app = new Koa<AppState>({ proxy: deps.config.TRUST_PROXY });
+  const hops = deps.config.TRUST_PROXY_HOPS;
+  // Behind N proxies the client is the Nth X-Forwarded-For entry from the right: the entries to its left
+  // are whatever the client wrote, so trusting the leftmost would let any client pick its own address.
+  const app = new Koa<AppState>({ proxy: hops > 0, maxIpsCount: hops });
   app.silent = true;
   // First: a redirect must not pay for request ids, loggers or routing (api/routes/redirect.ts).
   app.use(redirectFastPath(deps));
+  app.use(securityHeaders());
   app.use(requestContext(deps.log));
   app.use(errorMiddleware());
   app.use(adminBoard(deps));
   // The catch-all /{code} router goes last so that every named route wins over it.
   const routers = [healthRoutes(deps), metricsRoutes(deps), linkRoutes(deps), statsRoutes(deps), docsRoutes(deps), webRoutes(), redirectRoutes()];
-  for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  app.use(methodGuard(routers));
+  for (const router of routers) app.use(router.routes());
   return app;
 }

@@ -93,9 +93,9 @@ export function buildOpenApi(baseUrl: string): Record<string, unknown> {
       },
       '/metrics': {
         get: {
-          summary: 'Prometheus metrics (bearer token when METRICS_TOKEN is set)',
-          security: [{}, { bearer: [] }],
-          responses: { '200': { description: 'Prometheus text format' }, '401': error('Token required') },
+          summary: 'Prometheus metrics, here only when METRICS_TOKEN is set and with that bearer token (otherwise 404; every process serves them on METRICS_PORT)',
+          security: [{ bearer: [] }],
+          responses: { '200': { description: 'Prometheus text format' }, '401': error('Token required'), '404': error('Not served on this port') },
         },
       },
       '/admin/queues': {

@@ -1,20 +1,23 @@
 /** The API process: config, clients, app, listen; SIGTERM drains in-flight requests before closing clients. */
-import http from 'node:http';
 import { runMigrations } from '../db/migrate';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
+import { exitOnStartupFailure, listen, unreachable } from '../infra/startup';
 import { createLogger } from '../observability/logger';
+import { serveMetrics } from '../observability/metrics-server';
 import { createApp } from './app';
+import { createHttpServer } from './http-server';
 import { createApiRuntime } from './wiring';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('api', config.LOG_LEVEL);
-  await runMigrations(config);
+  await runMigrations(config).catch((err: unknown) => {
+    throw unreachable('DATABASE_URL', 'PostgreSQL', config.DATABASE_URL, err);
+  });
   const runtime = createApiRuntime(config, log);
   const app = createApp(runtime.deps);
-  const server = http.createServer(app.callback());
-  server.keepAliveTimeout = 65_000;
+  const server = createHttpServer(config, app.callback());
 
   const shutdown = new Shutdown(log);
   shutdown.add('servers', 'http', async () => {
@@ -31,11 +34,11 @@ async function main(): Promise<void> {
   shutdown.add('connections', 'clients', () => runtime.close());
   shutdown.installSignalHandlers();
 
-  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
-  log.info({ url: config.BASE_URL }, 'api listening');
+  // Metrics first, so a busy public port still leaves a scrapeable process (and both are reported).
+  const closeMetrics = await serveMetrics(config);
+  shutdown.add('servers', 'metrics', closeMetrics);
+  await listen(server, config.PORT, config.HOST, 'PORT');
+  log.info({ url: config.BASE_URL, metricsPort: config.METRICS_PORT || undefined }, 'api listening');
 }
 
-main().catch((err: unknown) => {
-  console.error('api failed to start:', err);
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure('api'));

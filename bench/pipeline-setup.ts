@@ -5,13 +5,14 @@ import { Client, Pool } from 'pg';
 import { runMigrations } from '../db/migrate';
 import { createKafka } from '../infra/clients';
 import { parseConfig, type Config } from '../infra/config';
+import { withLocalSecrets } from '../infra/local-secrets';
 import type { Logger } from '../observability/logger';
 import { analyticsGroup, kafkaNames } from '../queues/names';
 import { ensureTopics } from '../queues/topics';
 
 /** Env for the bench's child processes (bench-only names unless `base` gives others) and its parsed config. */
 export function benchConfig(base: Record<string, string>, flushIntervalSeconds: number): { env: Record<string, string>; config: Config } {
-  const dev = parseConfig(process.env);
+  const dev = parseConfig(withLocalSecrets(process.env));
   if (!dev.ok) throw new Error(`config: ${dev.problems.join('; ')}`);
   const db = new URL(dev.config.DATABASE_URL);
   db.pathname = `/${db.pathname.replace(/^\//, '')}_bench`;

@@ -3,6 +3,7 @@
  * Variable names follow the system this project replaces so operators can switch without rewriting config.
  */
 import { z } from 'zod';
+import { SHORT_CODE_KEY_FILE, withLocalSecrets } from './local-secrets';
 
 /**
  * Shifts every local-stack port (and the API's default port) so that two clones can run their stacks side by
@@ -38,8 +39,11 @@ export const LOCAL_PORTS = Object.freeze(
   >
 >;
 
-/** Known to everyone who reads this file: fine for development, refused in production. */
-const DEV_SHORT_CODE_KEY = 'linkhop-development-key-change-me';
+/**
+ * Published in this file, so only tests may use it: anyone who knows the key can compute the next codes.
+ * (Older releases used it as the development default; production still refuses it.)
+ */
+export const TEST_SHORT_CODE_KEY = 'linkhop-development-key-change-me';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const bool = (def: boolean) =>
@@ -47,6 +51,16 @@ const bool = (def: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** A URL with one of `schemes` and a host, else a message saying what the setting should look like. */
+const urlOf = (schemes: string[], example: string) =>
+  z.string().refine((v) => {
+    try {
+      const u = new URL(v);
+      return schemes.includes(u.protocol) && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, `must be a URL like ${example}`);
 const list = z
   .string()
   .default('')
@@ -59,18 +73,20 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   BASE_URL: z.string().url().optional(),
 
-  DATABASE_URL: z.string().default(`postgres://postgres@127.0.0.1:${LOCAL_PORTS.postgres}/linkhop`),
+  DATABASE_URL: urlOf(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/linkhop').default(
+    `postgres://postgres@127.0.0.1:${LOCAL_PORTS.postgres}/linkhop`,
+  ),
   DATABASE_POOL_SIZE: int(20),
-  REDIS_URL: z.string().default(`redis://127.0.0.1:${LOCAL_PORTS.redisCache}/0`),
-  REDIS_REPLICA_URL: z.string().optional(),
-  QUEUE_REDIS_URL: z.string().default(`redis://127.0.0.1:${LOCAL_PORTS.redisQueue}/0`),
+  REDIS_URL: urlOf(['redis:', 'rediss:'], 'redis://host:6379/0').default(`redis://127.0.0.1:${LOCAL_PORTS.redisCache}/0`),
+  REDIS_REPLICA_URL: urlOf(['redis:', 'rediss:'], 'redis://host:6379/0').optional(),
+  QUEUE_REDIS_URL: urlOf(['redis:', 'rediss:'], 'redis://host:6379/0').default(`redis://127.0.0.1:${LOCAL_PORTS.redisQueue}/0`),
   REDIS_COMMAND_TIMEOUT_MS: int(250),
   KAFKA_BOOTSTRAP_SERVERS: list.transform((v) => (v.length ? v : [`127.0.0.1:${LOCAL_PORTS.kafka}`])),
   KAFKA_CLICK_TOPIC: z.string().default('click_events'),
   KAFKA_DEAD_LETTER_TOPIC: z.string().default('click_events_dlq'),
   KAFKA_TOPIC_PARTITIONS: int(6),
   INGESTION_CONSUMER_GROUP: z.string().default('click_ingestion_group'),
-  CLICKHOUSE_URL: z.string().default(`http://127.0.0.1:${LOCAL_PORTS.clickhouseHttp}`),
+  CLICKHOUSE_URL: urlOf(['http:', 'https:'], 'http://host:8123').default(`http://127.0.0.1:${LOCAL_PORTS.clickhouseHttp}`),
   CLICKHOUSE_DATABASE: z.string().default('linkhop'),
   TEMPORAL_ADDRESS: z.string().default(`127.0.0.1:${LOCAL_PORTS.temporal}`),
   TEMPORAL_NAMESPACE: z.string().default('linkhop'),
@@ -78,7 +94,8 @@ const schema = z.object({
   TEMPORAL_UI_URL: z.string().default(`http://127.0.0.1:${LOCAL_PORTS.temporalUi}`),
 
   SHORT_CODE_LENGTH: z.coerce.number().int().min(7).max(7).default(7),
-  SHORT_CODE_KEY: z.string().min(16).default(DEV_SHORT_CODE_KEY),
+  /** Unset: tests use TEST_SHORT_CODE_KEY; a local install generates its own (loadConfig); production must set it. */
+  SHORT_CODE_KEY: z.string().min(16).optional(),
   ID_BLOCK_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   ID_ALLOCATOR_KEY: z.string().default('url'),
   KEYGEN_LOW_WATERMARK: z.coerce.number().min(0).max(1).default(0.5),
@@ -108,20 +125,37 @@ const schema = z.object({
   LRU_TTL_MS: int(10_000),
   NEGATIVE_CACHE_TTL_MS: int(30_000),
 
+  /** When set, the API also serves /metrics on its public port, to requests bearing this token. */
   METRICS_TOKEN: z.string().optional(),
-  /** Workers serve /metrics on this port when set (the API serves it on PORT). */
+  /** Every process serves /metrics on this port (0 = not at all), apart from the public API port. */
   METRICS_PORT: int(0),
+  /** Where the metrics port listens; defaults to HOST. Keep it on a private network. */
+  METRICS_HOST: z.string().optional(),
   ADMIN_USER: z.string().default('admin'),
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_TOKEN: z.string().optional(),
   API_KEYS: list,
   RATE_LIMIT_ENABLED: bool(true),
   RATE_LIMIT_CREATES_PER_MINUTE: int(60),
+  /** The replaced system's switch: true means one proxy hop (TRUST_PROXY_HOPS=1). */
   TRUST_PROXY: bool(false),
+  /** Proxies in front of the API that append to X-Forwarded-For; the client is the entry this far from the right. */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),
+  // Node's defaults (60 s for headers, 300 s for a request) let slow clients hold sockets for minutes.
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof schema>, 'BASE_URL'> & { BASE_URL: string; adminPassword: string }
+  Omit<z.infer<typeof schema>, 'BASE_URL' | 'SHORT_CODE_KEY' | 'TRUST_PROXY_HOPS'> & {
+    BASE_URL: string;
+    SHORT_CODE_KEY: string;
+    TRUST_PROXY_HOPS: number;
+    METRICS_HOST: string;
+    adminPassword: string;
+  }
 >;
 
 /** Parses an environment into a frozen config, or returns every problem found. */
@@ -134,12 +168,19 @@ export function parseConfig(env: NodeJS.ProcessEnv): { ok: true; config: Config 
     };
   }
   const c = parsed.data;
-  if (c.NODE_ENV === 'production' && c.SHORT_CODE_KEY === DEV_SHORT_CODE_KEY) {
+  const key = c.SHORT_CODE_KEY ?? (c.NODE_ENV === 'test' ? TEST_SHORT_CODE_KEY : undefined);
+  if (key === undefined) {
+    return { ok: false, problems: [`SHORT_CODE_KEY: not set; set a secret of at least 16 characters (npm start keeps a generated one in .cache/${SHORT_CODE_KEY_FILE})`] };
+  }
+  if (c.NODE_ENV === 'production' && key === TEST_SHORT_CODE_KEY) {
     // With the published key anyone could compute which codes come next.
-    return { ok: false, problems: ['SHORT_CODE_KEY: set a secret of at least 16 characters in production'] };
+    return { ok: false, problems: ['SHORT_CODE_KEY: the published development key is refused in production; set a secret of at least 16 characters'] };
   }
   const config = {
     ...c,
+    SHORT_CODE_KEY: key,
+    TRUST_PROXY_HOPS: c.TRUST_PROXY_HOPS ?? (c.TRUST_PROXY ? 1 : 0),
+    METRICS_HOST: c.METRICS_HOST ?? c.HOST,
     BASE_URL: (c.BASE_URL ?? `http://${c.HOST === '0.0.0.0' ? '127.0.0.1' : c.HOST}:${c.PORT}`).replace(/\/+$/, ''),
     // Without a configured password the admin UI stays closed rather than open.
     adminPassword: c.ADMIN_PASSWORD ?? '',
@@ -149,10 +190,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): { ok: true; config: Config 
 
 let cached: Config | undefined;
 
-/** The process's config; prints every problem and exits non-zero when the environment is invalid. */
+/**
+ * The process's config; prints every problem and exits non-zero when the environment is invalid. A local
+ * (development) process without SHORT_CODE_KEY uses this clone's own generated key, so every process of an
+ * install agrees on it and no two installs share one.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cached && env === process.env) return cached;
-  const result = parseConfig(env);
+  const result = parseConfig(withLocalSecrets(env));
   if (!result.ok) {
     process.stderr.write(`Invalid configuration:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     process.exit(78);

@@ -9,6 +9,7 @@ import { createClickAggregator } from './click-ledger/aggregate';
 import { closeRedis, createClickHouse, createKafka, createRedis } from '../infra/clients';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
+import { exitOnStartupFailure } from '../infra/startup';
 import { clicksProduced } from '../observability/click-metrics';
 import { createLogger, type Logger } from '../observability/logger';
 import { serveMetrics } from '../observability/metrics-server';
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   const redisDrain = createRedis(config, 'queue', log);
   const clickhouse = createClickHouse(config);
   const producer = createSafeProducer(kafka, { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 });
-  const closeMetrics = await serveMetrics(config.METRICS_PORT, config.HOST, config.METRICS_TOKEN);
+  const closeMetrics = await serveMetrics(config);
 
   const shutdown = new Shutdown(log, 20_000);
   shutdown.add('servers', 'metrics', closeMetrics);
@@ -123,7 +124,4 @@ async function main(): Promise<void> {
   log.info({ topic: names.clickTopic, group: names.group }, 'click consumer running');
 }
 
-main().catch((err: unknown) => {
-  console.error('click consumer failed:', err);
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure('click consumer'));

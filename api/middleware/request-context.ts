@@ -4,6 +4,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from '../../observability/logger';
 import { httpDuration, httpRequests } from '../../observability/metrics';
 import type { AppState } from '../deps';
+import { methodLabel, routeLabel } from '../routing';
 
 const SAFE_ID = /^[\w.-]{1,64}$/;
 
@@ -19,10 +20,11 @@ export function requestContext(log: Logger): Middleware<AppState> {
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      // Any error without a matched route (404, 405 on a random path) shares one label: bounded cardinality.
-      const route = ctx.state.route ?? (ctx.status >= 400 ? 'unmatched' : ctx.path);
-      httpRequests.inc({ method: ctx.method, route, status: String(ctx.status) });
-      httpDuration.observe({ method: ctx.method, route }, seconds);
+      // Labels from fixed sets only: whatever method or path a client invents, no new series appear.
+      const route = routeLabel(ctx);
+      const method = methodLabel(ctx.method);
+      httpRequests.inc({ method, route, status: String(ctx.status) });
+      httpDuration.observe({ method, route }, seconds);
       if (ctx.status >= 500) ctx.state.log.warn({ status: ctx.status, path: ctx.path, seconds }, 'request failed');
     }
   };

@@ -6,8 +6,9 @@
  */
 import path from 'node:path';
 import { send } from '@koa/send';
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { AppDeps, AppState } from '../deps';
+import { createRouter } from '../routing';
 import { buildOpenApi } from '../openapi';
 import { sendBuilt } from './web';
 
@@ -22,7 +23,7 @@ export const DOCS_CSP =
 /** The docs router. */
 export function docsRoutes(deps: AppDeps): Router<AppState> {
   const specJson = JSON.stringify(buildOpenApi(deps.config.BASE_URL));
-  const router = new Router<AppState>();
+  const router = createRouter();
   router.get('/openapi.json', (ctx) => {
     ctx.state.route = '/openapi.json';
     ctx.type = 'application/json';

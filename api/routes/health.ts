@@ -1,10 +1,11 @@
 /** GET /health (the seed's shape, 503 when any dependency is down) and GET /ready (for load balancers). */
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import { allHealthy } from '../../infra/health';
 import type { AppDeps, AppState } from '../deps';
+import { createRouter } from '../routing';
 
 export function healthRoutes(deps: AppDeps): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = createRouter();
 
   router.get('/health', async (ctx) => {
     ctx.state.route = '/health';

@@ -1,8 +1,9 @@
 /** POST /api/shorten: validates, stores the link, caches it and evicts stale negative entries everywhere. */
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import { insertLink } from '../../db/links';
 import type { Link } from '../../db/schema';
 import type { AppDeps, AppState } from '../deps';
+import { createRouter } from '../routing';
 import { conflict, unavailable, unprocessable } from '../errors';
 import { requireApiKey } from '../middleware/api-key';
 import { readJsonBody } from '../middleware/json-body';
@@ -66,7 +67,7 @@ async function createWithGeneratedCode(deps: AppDeps, url: string): Promise<Link
 
 /** The link creation router. */
 export function linkRoutes(deps: AppDeps): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = createRouter();
   router.post(
     '/api/shorten',
     async (ctx, next) => {
@@ -89,7 +90,8 @@ export function linkRoutes(deps: AppDeps): Router<AppState> {
         row = await createWithGeneratedCode(deps, url);
       }
       await deps.resolver.remember(row);
-      ctx.state.log.info({ code: row.shortCode }, 'link created');
+      // Debug: one info line per created link would drown the log of a busy instance.
+      ctx.state.log.debug({ code: row.shortCode }, 'link created');
       ctx.status = 201;
       ctx.body = toLinkBody(row, deps.config.BASE_URL, 0);
     },

@@ -4,12 +4,14 @@
  * (ctx.redirect would re-encode it). The click is recorded once the response is written, never before.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import { httpDuration, httpRequests } from '../../observability/metrics';
 import type { AppDeps, AppState } from '../deps';
 import { HttpError, notFound } from '../errors';
+import { SECURITY_HEADERS } from '../middleware/security-headers';
 import { PAGE_HEADERS, acceptsHtml, errorPage } from '../pages';
+import { createRouter } from '../routing';
 import { isPossibleCode } from './links.schema';
 
 const ROUTE = '/{code}';
@@ -29,16 +31,17 @@ function sendError(req: IncomingMessage, res: ServerResponse, status: number, de
   const page = acceptsHtml(req.headers.accept) ? errorPage(status, detail) : undefined;
   const body = page ?? (status === 404 ? NOT_FOUND_BODY : JSON.stringify({ detail }));
   const type = page ? PAGE_HEADERS : { 'Content-Type': 'application/json; charset=utf-8' };
-  res.writeHead(status, { ...type, 'Content-Length': Buffer.byteLength(body) });
+  // The page's own policy (Content-Security-Policy with its style hash) overrides the general one.
+  res.writeHead(status, { ...SECURITY_HEADERS, ...type, 'Content-Length': Buffer.byteLength(body) });
   res.end(head ? undefined : body);
 }
 
 function sendRedirect(res: ServerResponse, url: string): void {
   try {
-    res.writeHead(307, { Location: url, 'Content-Length': '0' });
+    res.writeHead(307, { ...SECURITY_HEADERS, Location: url, 'Content-Length': '0' });
   } catch {
     // Only rows written before validation existed can hold characters a header cannot carry.
-    res.writeHead(307, { Location: new URL(url).href, 'Content-Length': '0' });
+    res.writeHead(307, { ...SECURITY_HEADERS, Location: new URL(url).href, 'Content-Length': '0' });
   }
   res.end();
 }
@@ -98,7 +101,7 @@ export function redirectFastPath(deps: AppDeps): Middleware<AppState> {
  * lookup, and 405 for other methods. Mount it after every other router so real routes win.
  */
 export function redirectRoutes(): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = createRouter();
   router.get('/:code', (ctx) => {
     ctx.state.route = ROUTE;
     throw notFound();

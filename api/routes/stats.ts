@@ -1,15 +1,16 @@
 /** GET /api/stats/{code}: the link body, with clicks still buffered added to the flushed counter. */
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import { findLinkByCode } from '../../db/links';
 import type { Link } from '../../db/schema';
 import type { AppDeps, AppState } from '../deps';
+import { createRouter } from '../routing';
 import { notFound, unavailable } from '../errors';
 import { toLinkBody } from './links';
 import { isPossibleCode } from './links.schema';
 
 /** The stats router. */
 export function statsRoutes(deps: AppDeps): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = createRouter();
   router.get('/api/stats/:code', async (ctx) => {
     ctx.state.route = '/api/stats/{code}';
     const code = ctx.params.code;

@@ -4,10 +4,11 @@
  * for a year. Every page carries a policy that allows nothing from other origins and no inline script.
  */
 import { send } from '@koa/send';
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { WEB_DIST } from '../../infra/web';
 import type { AppState } from '../deps';
+import { createRouter } from '../routing';
 import { unavailable } from '../errors';
 
 /** The policy of the app's pages: this origin only; blob: images are QR codes fetched with the API key. */
@@ -39,7 +40,7 @@ async function page(ctx: Context, file: string): Promise<void> {
 
 /** The web app router: the pages, their hashed assets and the icon. */
 export function webRoutes(): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = createRouter();
   router.get('/', async (ctx) => {
     ctx.state.route = '/';
     await page(ctx, 'index.html');

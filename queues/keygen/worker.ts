@@ -7,6 +7,7 @@ import { closeRedis, createRedis } from '../../infra/clients';
 import { createPg } from '../../db/client';
 import { loadConfig, type Config } from '../../infra/config';
 import { Shutdown } from '../../infra/shutdown';
+import { exitOnStartupFailure, unreachable } from '../../infra/startup';
 import { createLogger, type Logger } from '../../observability/logger';
 import { serveMetrics } from '../../observability/metrics-server';
 import { KEYGEN_QUEUE } from '../names';
@@ -49,7 +50,9 @@ export function createKeygenWorker(deps: KeygenWorkerDeps): Worker<RefillData, I
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('keygen-worker', config.LOG_LEVEL);
-  await runMigrations(config);
+  await runMigrations(config).catch((err: unknown) => {
+    throw unreachable('DATABASE_URL', 'PostgreSQL', config.DATABASE_URL, err);
+  });
   const { pool } = createPg(config, log, { max: Math.max(2, config.KEYGEN_WORKER_CONCURRENCY) });
   const connection = createRedis(config, 'queue', log);
   const worker = createKeygenWorker({ config, log, pool, connection });
@@ -68,8 +71,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error('keygen worker failed to start:', err);
-    process.exit(1);
-  });
+  main().catch(exitOnStartupFailure('keygen worker'));
 }

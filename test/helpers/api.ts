@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import http from 'node:http';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import supertest from 'supertest';
 import { createApp } from '../../api/app';
+import { createHttpServer } from '../../api/http-server';
 import { createApiRuntime, type ApiRuntime } from '../../api/wiring';
 import { runMigrations } from '../../db/migrate';
 import type { Config } from '../../infra/config';
@@ -58,7 +58,8 @@ export async function startApi(
   const counter = opts.counter ? await startClickCounter(config) : undefined;
   const runtime = createApiRuntime(config, createLogger('api-test', config.LOG_LEVEL));
   const app = createApp(runtime.deps);
-  const server = http.createServer(app.callback());
+  // The production server with its timeouts and connection cap, so tests see what clients see.
+  const server = createHttpServer(config, app.callback());
   const close = async () => {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -10,7 +10,7 @@ function parse(env: NodeJS.ProcessEnv): Config {
 /** TEST_DATABASE_URL, or the configured database URL with `_test` appended to the database name. */
 export function testDatabaseUrl(): string {
   if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
-  const url = new URL(parse(process.env).DATABASE_URL);
+  const url = new URL(parse({ ...process.env, NODE_ENV: 'test' }).DATABASE_URL);
   url.pathname = `/${url.pathname.replace(/^\//, '')}_test`;
   return url.toString();
 }

@@ -42,6 +42,23 @@ describe('API: abuse limits (integration)', function () {
     for (let i = 0; i < 5; i++) assert.equal((await limited.http.get(`/${code}`).set('X-Forwarded-For', ip)).status, 307);
   });
 
+  it('behind one proxy hop the limit keys on the address the proxy appended: a spoofed X-Forwarded-For neither bypasses nor locks out', async () => {
+    const marker = randomCode();
+    // What the proxy forwards: whatever the client sent, then the address the proxy saw.
+    const viaProxy = (spoofed: string, seen: string) =>
+      limited.http.post('/api/shorten').set('X-Forwarded-For', `${spoofed}, ${seen}`).send({ url: `https://example.com/${marker}` });
+    const attacker = randomIp();
+    const victim = randomIp();
+    for (let i = 0; i < 3; i++) assert.equal((await viaProxy(randomIp(), attacker)).status, 201);
+    // A fresh random leftmost entry on every request does not make the attacker a new client.
+    for (let i = 0; i < 5; i++) assert.equal((await viaProxy(randomIp(), attacker)).status, 429, 'spoofed entries bypassed the limit');
+    // Writing the victim's address in front of its own does not spend the victim's window either.
+    for (let i = 0; i < 5; i++) assert.equal((await viaProxy(victim, attacker)).status, 429);
+    const own = await limited.http.post('/api/shorten').set('X-Forwarded-For', victim).send({ url: `https://example.com/${marker}` });
+    assert.equal(own.status, 201, 'the victim was locked out by requests naming its address');
+    assert.equal(own.headers['ratelimit-remaining'], '2');
+  });
+
   it('with API_KEYS set, creation needs a valid key (X-API-Key or Bearer): 401 otherwise', async () => {
     const body = { url: 'https://example.com/keyed' };
     const none = await keyed.http.post('/api/shorten').send(body);

@@ -46,7 +46,8 @@ describe('API process: logs and graceful shutdown (integration)', function () {
       env: {
         DATABASE_URL: testDatabaseUrl(),
         PORT: String(port),
-        LOG_LEVEL: 'info',
+        // 'link created' is a debug line (one per create would flood a busy log).
+        LOG_LEVEL: 'debug',
         RATE_LIMIT_ENABLED: 'false',
         QUEUE_PREFIX: `test-shutdown-${randomCode(8)}`,
         ...clickEnv,

@@ -1,0 +1,66 @@
+/**
+ * Security headers on every response, from helmet (one configuration): koa-helmet for everything Koa
+ * answers, and the same headers computed once for the redirect fast path, which writes its responses
+ * itself and must not pay for a middleware per request.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet, { type HelmetOptions } from 'helmet';
+import type { Middleware } from 'koa';
+import koaHelmet from 'koa-helmet';
+import type { AppState } from '../deps';
+
+/**
+ * Same-origin everything, inline styles allowed (Bull Board's React UI sets style attributes), no framing
+ * anywhere. No `upgrade-insecure-requests`: a plain-HTTP install would lose its own assets. No
+ * Referrer-Policy: a redirect must leave the visitor's referrer for the target, as link owners expect.
+ */
+const OPTIONS: Readonly<HelmetOptions> = Object.freeze<HelmetOptions>({
+  contentSecurityPolicy: {
+    useDefaults: false as const,
+    directives: {
+      defaultSrc: ["'self'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+      frameAncestors: ["'none'"],
+      formAction: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+    },
+  },
+  xFrameOptions: { action: 'deny' },
+  referrerPolicy: false,
+});
+
+/** Koa middleware setting the headers on every response it passes. */
+export function securityHeaders(): Middleware<AppState> {
+  return koaHelmet(OPTIONS) as Middleware<AppState>;
+}
+
+/** The headers helmet sets, captured once by running it against a recording response. */
+function capture(options: Readonly<HelmetOptions>): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number) => {
+      headers[name] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name];
+    },
+  };
+  let done = false;
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => {
+    done = true;
+  });
+  // helmet's middleware is synchronous; if that ever changes this fails at start-up, not silently.
+  if (!done) throw new Error('helmet did not finish synchronously');
+  return Object.freeze(headers);
+}
+
+/**
+ * For the redirect fast path, which writes its responses itself: the same headers, except that a redirect
+ * may be embedded by other sites (a short link as an image or badge), which Cross-Origin-Resource-Policy
+ * would block.
+ */
+export const SECURITY_HEADERS = capture({ ...OPTIONS, crossOriginResourcePolicy: false });
