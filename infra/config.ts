@@ -25,7 +25,8 @@ export const LOCAL_PORTS = Object.freeze(
       temporal: 17233,
       temporalUi: 18233,
       api: 8000,
-      // Metrics ports of the worker processes under `npm start` (infra/processes.ts); the API serves on its own.
+      // Metrics ports of the processes under `npm start` (infra/processes.ts).
+      apiMetrics: 9463,
       temporalWorkerMetrics: 9464,
       keygenWorkerMetrics: 9465,
       clickConsumerMetrics: 9466,
@@ -34,7 +35,7 @@ export const LOCAL_PORTS = Object.freeze(
 ) as Readonly<
   Record<
     | 'postgres' | 'redisCache' | 'redisQueue' | 'kafka' | 'kafkaController' | 'clickhouseHttp' | 'clickhouseTcp'
-    | 'temporal' | 'temporalUi' | 'api' | 'temporalWorkerMetrics' | 'keygenWorkerMetrics' | 'clickConsumerMetrics',
+    | 'temporal' | 'temporalUi' | 'api' | 'apiMetrics' | 'temporalWorkerMetrics' | 'keygenWorkerMetrics' | 'clickConsumerMetrics',
     number
   >
 >;

@@ -3,7 +3,7 @@
  * metrics are. `npm start`, the test helpers and the bench all read this list, so a new process (or a
  * renamed entry) is one edit here. Entries are paths, not imports: this file stays at the bottom layer.
  */
-import { LOCAL_PORTS, type Config } from './config';
+import { LOCAL_PORTS } from './config';
 
 export type ProcessName = 'api' | 'temporal-worker' | 'keygen-worker' | 'click-consumer';
 
@@ -15,13 +15,13 @@ export interface ProcessDef {
   readonly readyLine: RegExp;
   /** An HTTP path on its port that answers 200 once it can serve (the API's `/ready`). */
   readonly readyPath?: string;
-  /** The variable that sets the port its /metrics is served on: the API serves them on its own PORT. */
-  readonly metricsPortVar: 'PORT' | 'METRICS_PORT';
+  /** The variable that sets the port its /metrics is served on (a port apart from any public one). */
+  readonly metricsPortVar: 'METRICS_PORT';
 }
 
 /** In start order; the supervisor stops the first (the API, so requests drain) before the others. */
 export const PROCESSES: readonly ProcessDef[] = Object.freeze([
-  { name: 'api', entry: 'api/server.ts', readyLine: /api listening/, readyPath: '/ready', metricsPortVar: 'PORT' },
+  { name: 'api', entry: 'api/server.ts', readyLine: /api listening/, readyPath: '/ready', metricsPortVar: 'METRICS_PORT' },
   { name: 'temporal-worker', entry: 'activities/worker.ts', readyLine: /temporal worker running/, metricsPortVar: 'METRICS_PORT' },
   { name: 'keygen-worker', entry: 'queues/keygen/worker.ts', readyLine: /keygen worker ready/, metricsPortVar: 'METRICS_PORT' },
   { name: 'click-consumer', entry: 'queues/click-consumer.ts', readyLine: /click consumer running/, metricsPortVar: 'METRICS_PORT' },
@@ -35,13 +35,12 @@ export function processDef(name: ProcessName): ProcessDef {
 }
 
 /**
- * Where each process serves /metrics in the local deployment (`npm start`): the API on its own port, each
- * worker on a fixed port shifted by LINKHOP_PORT_OFFSET like the rest of the stack, so Prometheus can
- * scrape a known list of targets.
+ * Where each process serves /metrics in the local deployment (`npm start`): a fixed port per process, shifted
+ * by LINKHOP_PORT_OFFSET like the rest of the stack, so Prometheus can scrape a known list of targets.
  */
-export function metricsPorts(config: Pick<Config, 'PORT'>): Record<ProcessName, number> {
+export function metricsPorts(): Record<ProcessName, number> {
   return {
-    api: config.PORT,
+    api: LOCAL_PORTS.apiMetrics,
     'temporal-worker': LOCAL_PORTS.temporalWorkerMetrics,
     'keygen-worker': LOCAL_PORTS.keygenWorkerMetrics,
     'click-consumer': LOCAL_PORTS.clickConsumerMetrics,

@@ -3,34 +3,22 @@
  * the API to report healthy and prints where everything is. Ctrl-C stops the processes in order; the stack
  * keeps running (`npm run stack -- down` stops it).
  */
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { loadConfig } from './config';
+import { ADMIN_PASSWORD_FILE, localSecret } from './local-secrets';
 import { stackUp } from './stack';
 import { PROCESSES, metricsEnv, metricsPorts } from './processes';
 import { Supervisor, type ProcessSpec } from './supervisor';
 import { ensureWebBuilt } from './web';
 
-const ROOT = path.resolve(__dirname, '..');
-
-/** A local admin password, made once and kept in the git-ignored .cache/, unless one is configured. */
-function localAdminPassword(): string {
-  const file = path.join(ROOT, '.cache', 'admin-password');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, randomBytes(12).toString('base64url'), { mode: 0o600 });
-  }
-  return fs.readFileSync(file, 'utf8').trim();
-}
 
 async function main(): Promise<void> {
   const started = Date.now();
   await stackUp({ quiet: false });
   await ensureWebBuilt();
-  const adminPassword = process.env.ADMIN_PASSWORD ?? localAdminPassword();
+  // Made once and kept in the git-ignored .cache/, unless one is configured (like the short-code key).
+  const adminPassword = process.env.ADMIN_PASSWORD ?? localSecret(ADMIN_PASSWORD_FILE, 12);
   const config = loadConfig({ ...process.env, ADMIN_PASSWORD: adminPassword });
-  const ports = metricsPorts(config);
+  const ports = metricsPorts();
   // Every process gets its metrics port from the manifest, so Prometheus scrapes a fixed list of targets.
   const specs: ProcessSpec[] = PROCESSES.map((def) => ({
     def,

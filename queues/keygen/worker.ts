@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const connection = createRedis(config, 'queue', log);
   const worker = createKeygenWorker({ config, log, pool, connection });
 
-  const closeMetrics = await serveMetrics(config.METRICS_PORT, config.HOST, config.METRICS_TOKEN);
+  const closeMetrics = await serveMetrics(config);
 
   const shutdown = new Shutdown(log);
   shutdown.add('servers', 'metrics', closeMetrics);

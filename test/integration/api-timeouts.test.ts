@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { startApi, type ApiHarness } from '../helpers/api';
-import { waitUntil } from '../helpers/processes';
+import { waitUntil } from '../../infra/wait';
 
 const HEADERS_TIMEOUT_MS = 1500;
 
@@ -73,6 +73,7 @@ describe('API: timeouts and connection cap (integration)', function () {
   });
 
   it('sockets beyond HTTP_MAX_CONNECTIONS are closed at once and the others still served', async () => {
+    const connections = () => new Promise<number>((resolve) => api.server.getConnections((_err, n) => resolve(n)));
     const held: net.Socket[] = [];
     try {
       // Idle sockets up to the cap.
@@ -82,7 +83,7 @@ describe('API: timeouts and connection cap (integration)', function () {
         await new Promise((resolve) => s.once('connect', resolve));
         held.push(s);
       }
-      await waitUntil(async () => (await new Promise<number>((r) => api.server.getConnections((_e, n) => r(n)))) >= 60, 5000);
+      await waitUntil(async () => (await connections()) >= 60, { timeoutMs: 5000, intervalMs: 20 });
       const extra = net.connect({ host: '127.0.0.1', port });
       extra.on('error', () => undefined);
       const reply = await new Promise<string>((resolve) => {
@@ -101,7 +102,7 @@ describe('API: timeouts and connection cap (integration)', function () {
     } finally {
       held.forEach((s) => s.destroy());
     }
-    await waitUntil(async () => (await new Promise<number>((r) => api.server.getConnections((_e, n) => r(n)))) < 60, 5000);
+    await waitUntil(async () => (await connections()) < 60, { timeoutMs: 5000, intervalMs: 20 });
     assert.equal((await api.http.get('/Zabsent12')).status, 404, 'served again once sockets are released');
   });
 });
