@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { Consumer } from 'kafkajs';
-import { createClickAggregator } from './click-ledger/aggregate';
+import { createClickLedger } from './click-ledger';
 import { closeRedis, createClickHouse, createKafka, createRedis } from '../infra/clients';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
@@ -86,16 +86,11 @@ async function main(): Promise<void> {
   await ensureTopics(kafka, config).catch((err: unknown) =>
     log.warn({ err: (err as Error).message }, 'could not check the click topics; the consumers will wait for them'),
   );
-  const aggregator = createClickAggregator({
-    redis: redisQueue,
-    keys,
-    group: names.group,
-    dedupTtlSeconds: config.INGESTION_DEDUP_TTL_SECONDS,
-  });
+  const ledger = createClickLedger({ redis: redisQueue, keys, dedupTtlSeconds: config.INGESTION_DEDUP_TTL_SECONDS });
   const deadLetter = createDeadLetter(producer, names.deadLetterTopic, names.group);
   const [counters, analytics] = await Promise.all([
     startResilient('counters', log, () =>
-      startCounterGroup({ kafka, topic: names.clickTopic, group: names.group, aggregator, deadLetter, log }),
+      startCounterGroup({ kafka, topic: names.clickTopic, group: names.group, ledger, deadLetter, log }),
     ),
     startResilient('analytics', log, () =>
       startAnalyticsGroup({ kafka, clickhouse, topic: names.clickTopic, group: analyticsGroup(config) }),

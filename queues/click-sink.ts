@@ -1,4 +1,4 @@
-/** The API's ClickSink: clicks go to the Kafka click log; counts come from the exact stats reader. */
+/** The API's ClickSink: clicks go to the Kafka click log; counts come from the click ledger. */
 import type Redis from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
@@ -6,7 +6,7 @@ import type { Config } from '../infra/config';
 import type { Logger } from '../observability/logger';
 import { toClickEvent } from './click-event';
 import { createClickProducer } from './click-producer';
-import { createClickStats } from './click-stats';
+import { createClickLedger } from './click-ledger';
 import { clickKeys, kafkaNames } from './names';
 
 /** One click as the redirect path sees it; the sink records it after the response is sent. */
@@ -22,20 +22,13 @@ export interface ClickInput {
 export interface ClickSink {
   /** Records a click without waiting on any I/O (batched behind the scenes). */
   record(click: ClickInput): void;
-  /** Clicks of `code` recorded but not yet flushed into urls.clicks. */
-  pending(code: string): Promise<number>;
   /** Sends what is buffered in memory (used at shutdown and by tests). */
   flush(): Promise<void>;
-  /**
-   * urls.clicks plus every click not yet flushed, read consistently (one PostgreSQL read); null when the link
-   * does not exist. Stats use it when present: adding pending() to a separately read counter can double count.
-   */
-  totalClicks?(code: string): Promise<number | null>;
+  /** urls.clicks plus every click not yet flushed, read consistently by the click ledger; null for an unknown link. */
+  totalClicks(code: string): Promise<number | null>;
 }
 
 export interface KafkaClickSink extends ClickSink {
-  /** urls.clicks plus every click not yet flushed, from one PostgreSQL read; null when the link is unknown. */
-  totalClicks(code: string): Promise<number | null>;
   /** Flushes what is in memory, then disconnects from Kafka. */
   close(): Promise<void>;
 }
@@ -65,11 +58,10 @@ export function createClickSink(deps: ClickSinkDeps): KafkaClickSink {
     maxBuffered: config.CLICK_PRODUCER_MAX_BUFFERED,
     fallbackMaxEntries: config.CLICK_FALLBACK_MAX_ENTRIES,
   });
-  const stats = createClickStats({ redis: deps.redisQueue, pool: deps.pool, keys });
+  const ledger = createClickLedger({ redis: deps.redisQueue, pool: deps.pool, keys });
   return {
     record: (click) => producer.send(toClickEvent(click, hashKey)),
-    pending: async (code) => (await stats.read(code))?.pending ?? 0,
-    totalClicks: async (code) => (await stats.read(code))?.total ?? null,
+    totalClicks: async (code) => (await ledger.read(code))?.total ?? null,
     flush: () => producer.flush(),
     close: () => producer.close(),
   };

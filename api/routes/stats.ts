@@ -26,10 +26,8 @@ export function statsRoutes(deps: AppDeps): Router<AppState> {
     if (!row) throw notFound();
     let clicks: number | null;
     try {
-      // One consistent read when the sink offers it: row.clicks + pending() can count a flush twice.
-      clicks = deps.clicks.totalClicks
-        ? await deps.clicks.totalClicks(code)
-        : row.clicks + (await deps.clicks.pending(code));
+      // The ledger's consistent read, never row.clicks plus pending: that can count a flush twice.
+      clicks = await deps.clicks.totalClicks(code);
     } catch (err) {
       ctx.state.log.error({ err }, 'click count failed');
       throw unavailable('Click counts unavailable');

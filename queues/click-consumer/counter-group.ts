@@ -4,7 +4,7 @@
  * A crash anywhere before the commit redelivers the batch, and the aggregator counts nothing twice.
  */
 import type { Consumer, Kafka } from 'kafkajs';
-import type { createClickAggregator } from '../click-ledger/aggregate';
+import type { ClickLedger } from '../click-ledger';
 import { clicksConsumed } from '../../observability/click-metrics';
 import type { Logger } from '../../observability/logger';
 import { parseClickEvent } from '../click-event';
@@ -14,7 +14,8 @@ export interface CounterGroupDeps {
   kafka: Kafka;
   topic: string;
   group: string;
-  aggregator: ReturnType<typeof createClickAggregator>;
+  /** The click ledger; this group only aggregates into it. */
+  ledger: Pick<ClickLedger, 'aggregate'>;
   deadLetter: DeadLetter;
   log: Logger;
 }
@@ -49,7 +50,7 @@ export async function startCounterGroup(deps: CounterGroupDeps): Promise<Consume
         deps.log.warn({ partition: batch.partition, count: rejected.length, error: rejected[0].error }, 'dead-lettered');
       }
       const lastOffset = batch.messages[batch.messages.length - 1].offset;
-      const result = await deps.aggregator.aggregateClicks({
+      const result = await deps.ledger.aggregate(group, {
         topic: batch.topic,
         partition: batch.partition,
         lastOffset,

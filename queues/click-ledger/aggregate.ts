@@ -1,7 +1,7 @@
 /**
- * Aggregation of consumed clicks into the pending hash on the QUEUE Redis, called by the Kafka consumer
- * for each partition batch before it commits offsets. One Lua script does it atomically, so a batch that
- * is redelivered (crash before the commit) or a click that reached the topic twice is never counted twice.
+ * Ledger step 1: consumed clicks into the pending hash, called by the counting consumer group for each
+ * partition batch before it commits offsets. One Lua script does it atomically, so a batch that is
+ * redelivered (crash before the commit) or a click that reached the topic twice is never counted twice.
  */
 import type Redis from 'ioredis';
 import type { ClickKeys } from '../names';
@@ -52,30 +52,20 @@ for code, n in pairs(incr) do redis.call('HINCRBY', KEYS[2], code, n) end
 if last > stored then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 return {counted, dup, skipped}`);
 
-export interface AggregatorDeps {
-  redis: Redis;
-  keys: ClickKeys;
-  /** consumer group whose offsets are stored */
-  group: string;
-  dedupTtlSeconds: number;
-}
-
-/** Builds aggregateClicks(batch) over the queue Redis. */
-export function createClickAggregator(deps: AggregatorDeps) {
-  const offsetsKey = deps.keys.offsets(deps.group);
-  const seenPrefix = deps.keys.seen('');
-  const ttl = Math.max(1, Math.floor(deps.dedupTtlSeconds));
-  return {
-    /** Counts each click of the batch at most once and records the batch's last offset, atomically. */
-    async aggregateClicks(batch: AggregateBatch): Promise<AggregateResult> {
-      const args: (string | number)[] = [`${batch.topic}:${batch.partition}`, batch.lastOffset, ttl, seenPrefix];
-      for (const c of batch.clicks) args.push(c.offset, c.clickId, c.code);
-      const [counted, duplicates, redelivered] = (await aggregateScript(
-        deps.redis,
-        [offsetsKey, deps.keys.pending],
-        args,
-      )) as [number, number, number];
-      return { counted, duplicates, redelivered };
-    },
-  };
+/** Counts each click of the batch at most once and records the batch's last offset, atomically. */
+export async function aggregateBatch(
+  redis: Redis,
+  keys: ClickKeys,
+  group: string,
+  ttlSeconds: number,
+  batch: AggregateBatch,
+): Promise<AggregateResult> {
+  const args: (string | number)[] = [`${batch.topic}:${batch.partition}`, batch.lastOffset, ttlSeconds, keys.seen('')];
+  for (const c of batch.clicks) args.push(c.offset, c.clickId, c.code);
+  const [counted, duplicates, redelivered] = (await aggregateScript(redis, [keys.offsets(group), keys.pending], args)) as [
+    number,
+    number,
+    number,
+  ];
+  return { counted, duplicates, redelivered };
 }

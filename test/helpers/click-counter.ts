@@ -5,13 +5,12 @@
  */
 import type { Consumer } from 'kafkajs';
 import { Pool } from 'pg';
-import { createClickAggregator } from '../../queues/click-ledger/aggregate';
 import { createKafka, createRedis } from '../../infra/clients';
 import type { Config } from '../../infra/config';
 import { createLogger } from '../../observability/logger';
 import { startCounterGroup } from '../../queues/click-consumer/counter-group';
 import { createDeadLetter } from '../../queues/click-consumer/dead-letter';
-import { createClickStats } from '../../queues/click-stats';
+import { createClickLedger } from '../../queues/click-ledger';
 import { createSafeProducer } from '../../queues/kafka-producer';
 import { clickKeys, kafkaNames } from '../../queues/names';
 import { ensureTopics } from '../../queues/topics';
@@ -48,6 +47,7 @@ export async function startClickCounter(config: Config): Promise<ClickCounter> {
 
   const redis = createRedis(config, 'queue', log);
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 2 });
+  const ledger = createClickLedger({ redis, pool, keys, dedupTtlSeconds: config.INGESTION_DEDUP_TTL_SECONDS });
   const producer = createSafeProducer(kafka, { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 });
   const admin = kafka.admin();
   let consumer: Consumer | undefined;
@@ -65,7 +65,7 @@ export async function startClickCounter(config: Config): Promise<ClickCounter> {
       kafka,
       topic: names.clickTopic,
       group: names.group,
-      aggregator: createClickAggregator({ redis, keys, group: names.group, dedupTtlSeconds: config.INGESTION_DEDUP_TTL_SECONDS }),
+      ledger,
       deadLetter: createDeadLetter(producer, names.deadLetterTopic, names.group),
       log,
     });
@@ -73,7 +73,6 @@ export async function startClickCounter(config: Config): Promise<ClickCounter> {
     await closeClients();
     throw err;
   }
-  const stats = createClickStats({ redis, pool, keys });
 
   /** Partitions whose committed offset is still below `ends`, as "p:committed<end". */
   const behind = async (ends: { partition: number; high: string }[]): Promise<string[]> => {
@@ -85,7 +84,7 @@ export async function startClickCounter(config: Config): Promise<ClickCounter> {
   };
 
   return {
-    clicks: async (code) => (await stats.read(code))?.total ?? null,
+    clicks: async (code) => (await ledger.read(code))?.total ?? null,
     async settle(timeoutMs = 10_000) {
       // The group commits a batch only after aggregating it, so a committed end means counted.
       const ends = await admin.fetchTopicOffsets(names.clickTopic);

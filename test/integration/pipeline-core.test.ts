@@ -1,16 +1,15 @@
 /**
  * The click pipeline's building blocks against real Redis and PostgreSQL: aggregation counts each click
- * once (redelivered batches, duplicated click ids), flush activities apply each batch once, and the stats
+ * once (redelivered batches, duplicated click ids), flush activities apply each batch once, and the ledger's
  * read stays exact (never down, never above what was sent) while flushes run.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { createClickAggregator } from '../../queues/click-ledger/aggregate';
 import { createFlushActivities } from '../../activities/flush-clicks';
 import { linkCacheKey } from '../../db/link-cache';
 import { createRedis } from '../../infra/clients';
-import { createClickStats } from '../../queues/click-stats';
+import { createClickLedger, type AggregateBatch } from '../../queues/click-ledger';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env';
 
 describe('click pipeline core (Redis + PostgreSQL)', function () {
@@ -24,8 +23,10 @@ describe('click pipeline core (Redis + PostgreSQL)', function () {
     await env?.close();
   });
 
-  const aggregator = () =>
-    createClickAggregator({ redis: env.redisQueue, keys: env.keys, group: 'g1', dedupTtlSeconds: 600 });
+  const aggregator = () => {
+    const ledger = createClickLedger({ redis: env.redisQueue, keys: env.keys, dedupTtlSeconds: 600 });
+    return { aggregateClicks: (batch: AggregateBatch) => ledger.aggregate('g1', batch) };
+  };
   const clicks = (codes: string[], firstOffset: number) =>
     codes.map((code, i) => ({ offset: String(firstOffset + i), clickId: randomUUID(), code }));
 
@@ -101,7 +102,7 @@ describe('click pipeline core (Redis + PostgreSQL)', function () {
       const [code] = await env.createLinks(1);
       const agg = aggregator();
       const flush = createFlushActivities({ redisQueue: env.redisQueue, redisCache, pool: env.pool, keys: env.keys });
-      const stats = createClickStats({ redis: env.redisQueue, pool: statsPool, keys: env.keys });
+      const stats = createClickLedger({ redis: env.redisQueue, pool: statsPool, keys: env.keys });
       const total = 20_000;
       let sent = 0;
       let done = false;
