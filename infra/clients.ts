@@ -50,7 +50,19 @@ export function createRedis(config: Config, role: RedisRole, log?: Logger, extra
   return client;
 }
 
-/** The kafkajs client; its logs go through pino at warn level and above. */
+/**
+ * kafkajs lines about conditions it retries by itself and that a normal start or rebalance passes through
+ * (the offsets topic still being created, a coordinator moving): debug, not an operator's error. Real
+ * outages still show, as the consumer's and producer's own failures.
+ */
+const ROUTINE_KAFKA = /group coordinator is not available|coordinator is loading|not the correct coordinator|no leader for this topic-partition|leadership election|rebalanc/i;
+/**
+ * kafkajs warns when an idempotent producer has bounded retries; ours are bounded on purpose (a failed send
+ * drops the producer id and the clicks are deduplicated downstream: queues/kafka-producer.ts).
+ */
+const DELIBERATE_KAFKA = /Limiting retries for the idempotent producer/i;
+
+/** The kafkajs client; its logs go through pino at warn level and above, routine retries at debug. */
 export function createKafka(config: Config, clientId: string, log?: Logger): Kafka {
   return new Kafka({
     clientId,
@@ -64,7 +76,9 @@ export function createKafka(config: Config, clientId: string, log?: Logger): Kaf
       ({ level, log: entry }: LogEntry) => {
         if (!log) return;
         const { message, ...rest } = entry;
-        if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
+        const text = `${message} ${typeof rest.error === 'string' ? rest.error : ''}`;
+        if (ROUTINE_KAFKA.test(text) || DELIBERATE_KAFKA.test(text)) log.debug(rest, `kafka: ${message}`);
+        else if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
         else log.warn(rest, `kafka: ${message}`);
       },
   });

@@ -149,6 +149,9 @@ const schema = z.object({
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
 });
 
+/** Every variable this file reads (the README's configuration table must list each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(['LINKHOP_PORT_OFFSET', ...Object.keys(schema.shape)]);
+
 export type Config = Readonly<
   Omit<z.infer<typeof schema>, 'BASE_URL' | 'SHORT_CODE_KEY' | 'TRUST_PROXY_HOPS'> & {
     BASE_URL: string;

@@ -8,6 +8,8 @@ import { ServiceProcess, freePort } from './processes';
 export interface PipelineProcs {
   apis: ServiceProcess[];
   apiUrls: string[];
+  /** Each API's /metrics, on its own METRICS_PORT. */
+  apiMetricsUrls: string[];
   consumer: ServiceProcess;
   worker: ServiceProcess;
   consumerMetricsUrl: string;
@@ -21,8 +23,15 @@ export interface PipelineProcs {
 export async function startPipeline(env: PipelineEnv, opts: { apis?: number } = {}): Promise<PipelineProcs> {
   const ports = await Promise.all(Array.from({ length: opts.apis ?? 1 }, freePort));
   const [metricsPort, workerMetricsPort] = await Promise.all([freePort(), freePort()]);
+  const apiMetricsPorts = await Promise.all(ports.map(() => freePort()));
   const apis = ports.map(
-    (port, i) => new ServiceProcess(`api-${i}`, 'api', { ...env.env, PORT: String(port), BASE_URL: `http://127.0.0.1:${port}` }),
+    (port, i) =>
+      new ServiceProcess(`api-${i}`, 'api', {
+        ...env.env,
+        PORT: String(port),
+        BASE_URL: `http://127.0.0.1:${port}`,
+        METRICS_PORT: String(apiMetricsPorts[i]),
+      }),
   );
   const consumer = new ServiceProcess('consumer', 'click-consumer', { ...env.env, METRICS_PORT: String(metricsPort) });
   const worker = new ServiceProcess('worker', 'temporal-worker', { ...env.env, METRICS_PORT: String(workerMetricsPort) });
@@ -38,6 +47,7 @@ export async function startPipeline(env: PipelineEnv, opts: { apis?: number } = 
   return {
     apis,
     apiUrls,
+    apiMetricsUrls: apiMetricsPorts.map((p) => `http://127.0.0.1:${p}/metrics`),
     consumer,
     worker,
     consumerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,

@@ -119,7 +119,7 @@ describe('click pipeline under faults (real processes, shared stack)', function 
     const phase = (total: number) => runRedirectLoad({ targets, codes, total, concurrency: 4, byCode });
     await phase(2000); // warm-up: LRU, connections, JIT
     const before = await phase(4000);
-    const fallbackBefore = await readMetric(`${procs.apiUrls[0]}/metrics`, 'clicks_fallback_buffered_total');
+    const fallbackBefore = await readMetric(procs.apiMetricsUrls[0], 'clicks_fallback_buffered_total');
     kafkaDown = true;
     await stopService('kafka');
     const stoppedAt = Date.now();
@@ -128,7 +128,7 @@ describe('click pipeline under faults (real processes, shared stack)', function 
       during = await phase(4000);
       // kafkajs gives up on the broker after its own retries; then the batches land in the fallback stream.
       await waitUntil(
-        async () => (await readMetric(`${procs.apiUrls[0]}/metrics`, 'clicks_fallback_buffered_total')) > fallbackBefore,
+        async () => (await readMetric(procs.apiMetricsUrls[0], 'clicks_fallback_buffered_total')) > fallbackBefore,
         { timeoutMs: 60_000, describe: () => 'no click went to the fallback stream while Kafka was down' },
       );
       console.log(`      clicks reached the fallback stream ${Date.now() - stoppedAt} ms after Kafka stopped`);

@@ -103,7 +103,8 @@ export const postgres: Service = {
     return pid !== undefined && isAlive(pid, NEEDLES) ? pid : undefined;
   },
   async probe() {
-    return (await run(path.join(BIN, 'pg_isready'), ['-q', '-h', HOST, '-p', String(PORT), '-t', '2'])).code === 0;
+    // As user postgres: pg_isready defaults to the OS user, and PostgreSQL logs `FATAL: role "root"` per probe.
+    return (await run(path.join(BIN, 'pg_isready'), ['-q', '-h', HOST, '-p', String(PORT), '-U', 'postgres', '-d', 'postgres', '-t', '2'])).code === 0;
   },
   async start() {
     await prepareDir();
