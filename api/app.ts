@@ -1,6 +1,7 @@
 /** createApp(deps) builds the Koa app and never listens: server.ts listens, tests use app.callback(). */
 import Koa from 'koa';
 import type { AppDeps, AppState } from './deps';
+import { authenticate } from './middleware/auth';
 import { errorMiddleware } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
@@ -9,7 +10,10 @@ import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
 import { metricsRoutes } from './routes/metrics';
+import { linkExportRoutes } from './routes/links-export';
+import { linkManageRoutes } from './routes/links-manage';
 import { redirectFastPath, redirectRoutes } from './routes/redirect';
+import { unlockPasswordLinks } from './routes/redirect-routes';
 import { statsRoutes } from './routes/stats';
 import { webRoutes } from './routes/web';
 import { methodGuard } from './routing';
@@ -25,10 +29,15 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(securityHeaders());
   app.use(requestContext(deps.log));
   app.use(errorMiddleware());
+  app.use(authenticate(deps.auth));
   app.use(adminBoard(deps));
   // The catch-all /{code} router goes last so that every named route wins over it.
-  const routers = [healthRoutes(deps), metricsRoutes(deps), linkRoutes(deps), statsRoutes(deps), docsRoutes(deps), webRoutes(), redirectRoutes()];
+  const routers = [
+    healthRoutes(deps), metricsRoutes(deps), linkRoutes(deps), linkExportRoutes(deps), linkManageRoutes(deps),
+    statsRoutes(deps), docsRoutes(deps), webRoutes(), redirectRoutes(),
+  ];
   app.use(methodGuard(routers));
+  app.use(unlockPasswordLinks(deps));
   for (const router of routers) app.use(router.routes());
   return app;
 }

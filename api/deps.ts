@@ -8,6 +8,7 @@ import type { HealthReport } from '../infra/health';
 import type { Logger } from '../observability/logger';
 import type { ClickSink } from '../queues/click-sink';
 import type { CodeSource } from '../queues/keygen/keygen';
+import type { AuthMode, Authenticator, Principal } from './auth';
 import type { LinkResolver } from './link-resolver';
 
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
   clicks: ClickSink;
   /** Short code to URL: LRU, then Redis, then PostgreSQL (api/link-resolver.ts). */
   resolver: LinkResolver;
+  /** Resolves API keys and the open/closed mode (api/auth.ts). */
+  auth: Authenticator;
   /** Probes every dependency (cached briefly). */
   health: () => Promise<HealthReport>;
   /** False once shutdown has begun, so load balancers stop sending traffic before the drain. */
@@ -35,4 +38,11 @@ export interface AppState {
   log: Logger;
   /** The matched route's name, for metrics labels with bounded cardinality. */
   route?: string;
+  /** Who is calling (api/middleware/auth.ts); undefined for an anonymous request when the service is not open. */
+  principal?: Principal;
+  authMode?: AuthMode;
+  /** True when credentials were presented but matched nothing (a 401 says "Invalid API key"). */
+  credentialsRejected?: boolean;
+  /** True when PostgreSQL could not tell whether keys exist (routes needing a principal answer 503). */
+  authUnavailable?: boolean;
 }

@@ -6,7 +6,7 @@
 import type Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
-import { LINK_EVICT_CHANNEL, linkCacheKey, parseCachedLink, toCachedLink } from '../db/link-cache';
+import { LINK_EVICT_CHANNEL, linkCacheKey, parseCachedLink, toCachedLink, toLinkTarget, type LinkTarget } from '../db/link-cache';
 import { findLinkByCode } from '../db/links';
 import type { Link } from '../db/schema';
 import type { Db } from '../db/client';
@@ -17,6 +17,15 @@ import { unavailable } from './errors';
 
 /** Redis key marking a code known not to exist (kept apart from `url:<code>`, whose JSON others parse). */
 export const missingLinkKey = (code: string): string => `url_missing:${code}`;
+
+/** SET url:<code> NX (with EX when the TTL is not 0) unless url_missing:<code> exists. */
+const FILL_UNLESS_MISSING = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[2] == '0' then return redis.call('SET', KEYS[1], ARGV[1], 'NX') end
+return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX')`;
+
+/** How long a deleted code stays marked missing in Redis at least (deleted codes never come back). */
+const DELETED_MARK_MS = 3_600_000;
 
 const lookups = new Counter({
   name: 'link_lookups_total',
@@ -39,12 +48,16 @@ export interface LinkResolverDeps {
 }
 
 export interface LinkResolver {
-  /** The LRU's answer without I/O: the URL, null for a known-missing code, undefined when not cached. */
-  peek(code: string): string | null | undefined;
-  /** The URL of `code` or null; throws a 503 HttpError when PostgreSQL cannot answer. */
-  resolve(code: string): Promise<string | null>;
-  /** Caches a link this process just wrote (LRU and Redis) and evicts it on every replica; never throws. */
+  /** The LRU's answer without I/O: the target, null for a known-missing code, undefined when not cached. */
+  peek(code: string): LinkTarget | null | undefined;
+  /** The target of `code` or null; throws a 503 HttpError when PostgreSQL cannot answer. */
+  resolve(code: string): Promise<LinkTarget | null>;
+  /** Caches a link this process just wrote or edited (LRU and Redis) and evicts it on every replica; never throws. */
   remember(link: Link): Promise<void>;
+  /** Like remember() for many new links: one Redis pipeline and one eviction message for all of them. */
+  rememberMany(links: readonly Link[]): Promise<void>;
+  /** Forgets a deleted link everywhere: Redis marks it missing, every replica drops it from its LRU. */
+  drop(code: string): Promise<void>;
   /** Drops `code` from this process's LRU. */
   forget(code: string): void;
   /** Empties this process's LRU (tests and benchmarks use it to measure cold paths). */
@@ -57,11 +70,12 @@ export interface LinkResolver {
 export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
   const { config, log, db, redis } = deps;
   const readRedis = deps.readRedis ?? redis;
-  const NOT_FOUND = '';
+  const NOT_FOUND = null;
   // LRU_MAX_ENTRIES=0 turns the in-process cache off (every redirect asks Redis), e.g. to measure misses.
   const lruEnabled = config.LRU_MAX_ENTRIES > 0;
-  const lru = new LRUCache<string, string>({ max: Math.max(1, config.LRU_MAX_ENTRIES), ttl: config.LRU_TTL_MS });
-  const inflight = new Map<string, Promise<string | null>>();
+  // A known-missing code is held as a boxed null (lru-cache cannot store null itself).
+  const lru = new LRUCache<string, { t: LinkTarget | null }>({ max: Math.max(1, config.LRU_MAX_ENTRIES), ttl: config.LRU_TTL_MS });
+  const inflight = new Map<string, Promise<LinkTarget | null>>();
   // A lookup that overlaps an eviction of its code must not store what it read; tracked per code so that
   // evictions of other codes (every create publishes one) never stop unrelated lookups from caching.
   const stale = new Set<string>();
@@ -74,10 +88,10 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
     lastRedisWarn = Date.now();
     log.warn({ err: (err as Error).message }, `link cache: ${what} failed; using PostgreSQL`);
   };
-  const storeLocal = (code: string, url: string | null, startedAt: number) => {
+  const storeLocal = (code: string, target: LinkTarget | null, startedAt: number) => {
     if (!lruEnabled || startedAt !== generation || stale.has(code)) return;
-    if (url !== null) lru.set(code, url);
-    else if (config.NEGATIVE_CACHE_TTL_MS > 0) lru.set(code, NOT_FOUND, { ttl: config.NEGATIVE_CACHE_TTL_MS });
+    if (target !== null) lru.set(code, { t: target });
+    else if (config.NEGATIVE_CACHE_TTL_MS > 0) lru.set(code, { t: NOT_FOUND }, { ttl: config.NEGATIVE_CACHE_TTL_MS });
   };
   const cacheWrite = (code: string, row: Link | null) => {
     const write =
@@ -85,21 +99,22 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
         ? config.NEGATIVE_CACHE_TTL_MS > 0
           ? redis.set(missingLinkKey(code), '1', 'PX', config.NEGATIVE_CACHE_TTL_MS)
           : Promise.resolve(null)
-        : config.CACHE_TTL_SECONDS > 0
-          ? redis.set(linkCacheKey(code), JSON.stringify(toCachedLink(row)), 'EX', config.CACHE_TTL_SECONDS, 'NX')
-          : redis.set(linkCacheKey(code), JSON.stringify(toCachedLink(row)), 'NX');
+        : // Refused while the code is marked missing: a lookup that read a row just before its delete must
+          // not put the deleted link back into Redis after drop() removed it.
+          redis.eval(FILL_UNLESS_MISSING, 2, linkCacheKey(code), missingLinkKey(code), JSON.stringify(toCachedLink(row)), String(config.CACHE_TTL_SECONDS));
     write.catch((err: unknown) => warnRedis(err, 'cache write'));
   };
 
-  const load = async (code: string): Promise<string | null> => {
+  const load = async (code: string): Promise<LinkTarget | null> => {
     const startedAt = generation;
     try {
       const [raw, missing] = await readRedis.mget(linkCacheKey(code), missingLinkKey(code));
       const cached = parseCachedLink(raw);
       if (cached) {
         lookups.inc({ layer: 'redis', result: 'hit' });
-        storeLocal(code, cached.original_url, startedAt);
-        return cached.original_url;
+        const target = toLinkTarget(cached);
+        storeLocal(code, target, startedAt);
+        return target;
       }
       if (missing !== null) {
         lookups.inc({ layer: 'redis', result: 'not_found' });
@@ -119,9 +134,10 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
       throw unavailable('Database unavailable');
     }
     lookups.inc({ layer: 'postgres', result: row ? 'hit' : 'not_found' });
-    storeLocal(code, row ? row.originalUrl : null, startedAt);
+    const target = row ? toLinkTarget(toCachedLink(row)) : null;
+    storeLocal(code, target, startedAt);
     cacheWrite(code, row);
-    return row ? row.originalUrl : null;
+    return target;
   };
 
   const evictLocal = (code: string) => {
@@ -149,15 +165,15 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
     subscribed.catch((err: unknown) => log.warn({ err }, 'link eviction subscription failed'));
   }
 
-  const peek = (code: string): string | null | undefined => {
+  const peek = (code: string): LinkTarget | null | undefined => {
     const hit = lru.get(code);
     if (hit === undefined) return undefined;
-    if (hit === NOT_FOUND) {
+    if (hit.t === NOT_FOUND) {
       lruNegative.inc();
       return null;
     }
     lruHit.inc();
-    return hit;
+    return hit.t;
   };
 
   return {
@@ -177,8 +193,9 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
     },
     async remember(link) {
       evictLocal(link.shortCode);
-      if (lruEnabled) lru.set(link.shortCode, link.originalUrl);
-      const json = JSON.stringify(toCachedLink(link));
+      const cached = toCachedLink(link);
+      if (lruEnabled) lru.set(link.shortCode, { t: toLinkTarget(cached) });
+      const json = JSON.stringify(cached);
       const pipeline = redis.pipeline();
       if (config.CACHE_TTL_SECONDS > 0) pipeline.set(linkCacheKey(link.shortCode), json, 'EX', config.CACHE_TTL_SECONDS);
       else pipeline.set(linkCacheKey(link.shortCode), json);
@@ -190,6 +207,39 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
         if (failed?.[0]) throw failed[0];
       } catch (err) {
         warnRedis(err, 'cache write after create');
+      }
+    },
+    async rememberMany(links) {
+      if (links.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const link of links) {
+        evictLocal(link.shortCode);
+        const json = JSON.stringify(toCachedLink(link));
+        if (config.CACHE_TTL_SECONDS > 0) pipeline.set(linkCacheKey(link.shortCode), json, 'EX', config.CACHE_TTL_SECONDS);
+        else pipeline.set(linkCacheKey(link.shortCode), json);
+        pipeline.del(missingLinkKey(link.shortCode));
+      }
+      pipeline.publish(LINK_EVICT_CHANNEL, links.map((l) => l.shortCode).join(' '));
+      try {
+        const results = await pipeline.exec();
+        const failed = results?.find(([err]) => err);
+        if (failed?.[0]) throw failed[0];
+      } catch (err) {
+        warnRedis(err, 'cache write after bulk create');
+      }
+    },
+    async drop(code) {
+      evictLocal(code);
+      const pipeline = redis.pipeline();
+      pipeline.del(linkCacheKey(code));
+      pipeline.set(missingLinkKey(code), '1', 'PX', Math.max(DELETED_MARK_MS, config.NEGATIVE_CACHE_TTL_MS));
+      pipeline.publish(LINK_EVICT_CHANNEL, code);
+      try {
+        const results = await pipeline.exec();
+        const failed = results?.find(([err]) => err);
+        if (failed?.[0]) throw failed[0];
+      } catch (err) {
+        warnRedis(err, 'cache eviction after delete');
       }
     },
     forget: evictLocal,

@@ -1,156 +1,106 @@
-/** The OpenAPI 3 description of every public route; served as /openapi.json and rendered at /docs. */
-import { CODE_PATTERN, MAX_URL_BYTES, RESERVED_CODES } from './routes/links.schema';
+/**
+ * The OpenAPI document, generated (zod-openapi) from the same zod schemas that validate requests, so the spec
+ * cannot drift from the code. Each route file calls `documentRoute()` beside its handler; `buildOpenApi()`
+ * assembles whatever was registered. A route that is not registered is caught by test/unit/openapi.test.ts.
+ */
+import { z } from 'zod';
+import {
+  createDocument,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathItemObject,
+  type ZodOpenApiResponsesObject,
+} from 'zod-openapi';
 
-const json = (schema: object) => ({ 'application/json': { schema } });
-const error = (description: string) => ({ description, content: json({ $ref: '#/components/schemas/Error' }) });
-const codeParam = {
-  name: 'short_code',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', pattern: CODE_PATTERN.source },
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head';
+
+/** One field error in the seed's (FastAPI) shape. */
+export const FieldErrorSchema = z
+  .object({ type: z.string(), loc: z.array(z.union([z.string(), z.number()])), msg: z.string() })
+  .meta({ id: 'FieldError' });
+
+/** Every error body: a message, or a list of field errors for a 422. */
+export const ErrorSchema = z
+  .object({ detail: z.union([z.string(), z.array(FieldErrorSchema)]) })
+  .meta({ id: 'Error', example: { detail: 'Short URL not found' } });
+
+/** The usual meaning of each error status; a route may pass its own text instead. */
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Malformed request (bad JSON, tampered cursor)',
+  401: 'Missing or invalid API key',
+  403: "The key's role does not allow this",
+  404: 'Not found (or owned by another key)',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Body too large',
+  415: 'Unsupported Content-Type',
+  422: 'Invalid input; detail lists the field errors (unknown fields are named)',
+  429: 'Too many requests; see Retry-After',
+  503: 'A dependency is unavailable',
 };
 
-/** Builds the spec; `baseUrl` becomes its server entry. */
+/** JSON content of `schema`, for request bodies and responses. */
+export const jsonContent = (schema: z.ZodType, example?: unknown) => ({
+  'application/json': example === undefined ? { schema } : { schema, example },
+});
+
+/** Error responses for `statuses` (numbers, or [status, description] pairs), all with the Error schema. */
+export function errorResponses(...statuses: Array<number | [number, string]>): ZodOpenApiResponsesObject {
+  const out: ZodOpenApiResponsesObject = {};
+  for (const s of statuses) {
+    const [status, description] = typeof s === 'number' ? [s, ERROR_TEXT[s] ?? 'Error'] : s;
+    out[String(status) as `${1 | 2 | 3 | 4 | 5}${string}`] = { description, content: jsonContent(ErrorSchema) };
+  }
+  return out;
+}
+
+/** Security requirements: which credentials an operation accepts (`[{}]` first means also anonymous). */
+export const KEY_SECURITY: Array<Record<string, string[]>> = [{ apiKey: [] }, { bearer: [] }];
+export const OPTIONAL_KEY_SECURITY: Array<Record<string, string[]>> = [{}, ...KEY_SECURITY];
+
+const paths = new Map<string, ZodOpenApiPathItemObject>();
+
+/**
+ * Registers one operation under an OpenAPI path (`/api/links/{code}` style). Registering the same method and
+ * path twice is a programming error and throws, so two route files cannot silently overwrite each other.
+ */
+export function documentRoute(method: HttpMethod, path: string, operation: ZodOpenApiOperationObject): void {
+  const item = paths.get(path) ?? {};
+  if (item[method]) throw new Error(`OpenAPI: ${method.toUpperCase()} ${path} registered twice`);
+  item[method] = operation;
+  paths.set(path, item);
+}
+
+/** Every registered method and path, as `GET /api/links` strings (tests compare them with the routers). */
+export function documentedRoutes(): string[] {
+  return [...paths].flatMap(([path, item]) =>
+    Object.keys(item)
+      .filter((k): k is HttpMethod => ['get', 'post', 'put', 'patch', 'delete', 'head'].includes(k))
+      .map((m) => `${m.toUpperCase()} ${path}`),
+  );
+}
+
+/** Builds the OpenAPI 3.0 document (3.0.3: the version the seed's clients read) from what the route files registered; `baseUrl` becomes its server. */
 export function buildOpenApi(baseUrl: string): Record<string, unknown> {
-  return {
+  const doc = createDocument({
     openapi: '3.0.3',
     info: {
       title: 'linkhop',
-      version: '0.1.0',
+      version: '0.2.0',
       description:
         'A self-hosted URL shortener, wire-compatible with the service it replaces. Every error body is ' +
-        '{"detail": ...}. Unknown fields in request bodies are ignored.',
+        '{"detail": ...}. Request bodies are validated strictly: an unknown field is a 422 that names it. ' +
+        'With API keys defined, send one as X-API-Key or Authorization: Bearer; roles are admin, editor and viewer.',
     },
     servers: [{ url: baseUrl }],
-    paths: {
-      '/api/shorten': {
-        post: {
-          summary: 'Create a short link',
-          description:
-            `url: absolute http(s) URL with a host, at most ${MAX_URL_BYTES} bytes, no credentials, whitespace or ` +
-            'control characters; non-ASCII characters are percent-encoded when stored. custom_code: 3-20 ASCII ' +
-            `letters or digits, not one of: ${[...RESERVED_CODES].join(', ')} (any case). Body at most 16 KB. ` +
-            'Requires an API key when the server has API_KEYS set; limited per client per minute.',
-          security: [{}, { apiKey: [] }, { bearer: [] }],
-          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ShortenRequest' }) },
-          responses: {
-            '201': { description: 'Created', content: json({ $ref: '#/components/schemas/Link' }) },
-            '400': error('Malformed JSON'),
-            '401': error('Missing or invalid API key'),
-            '409': error("Custom code '<code>' is already taken"),
-            '413': error('Body larger than 16 KB'),
-            '415': error('Content-Type is not application/json'),
-            '422': error('Invalid input (detail is a list of field errors)'),
-            '429': error('Too many requests; see Retry-After'),
-            '503': error('A dependency is unavailable'),
-          },
-        },
-      },
-      '/api/stats/{short_code}': {
-        get: {
-          summary: 'A link and its click count (including clicks not yet flushed)',
-          parameters: [codeParam],
-          responses: {
-            '200': { description: 'The link', content: json({ $ref: '#/components/schemas/Link' }) },
-            '404': error('Short URL not found'),
-            '503': error('Database unavailable'),
-          },
-        },
-      },
-      '/{short_code}': {
-        get: {
-          summary: 'Redirect to the stored URL (counted as a click)',
-          parameters: [codeParam],
-          responses: {
-            '307': {
-              description: 'Redirect; Location is the stored URL byte for byte; empty body',
-              headers: { Location: { schema: { type: 'string' } } },
-            },
-            '404': error('Short URL not found'),
-            '503': error('Database unavailable'),
-          },
-        },
-        head: {
-          summary: 'Like GET without a body; not counted as a click',
-          parameters: [codeParam],
-          responses: { '307': { description: 'Redirect' }, '404': { description: 'Short URL not found' } },
-        },
-      },
-      '/health': {
-        get: {
-          summary: 'Dependency health (503 when any dependency is unhealthy)',
-          responses: {
-            '200': { description: 'All healthy', content: json({ $ref: '#/components/schemas/Health' }) },
-            '503': { description: 'Something is unhealthy', content: json({ $ref: '#/components/schemas/Health' }) },
-          },
-        },
-      },
-      '/ready': {
-        get: {
-          summary: 'Readiness for load balancers (503 while draining or when a dependency is down)',
-          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
-        },
-      },
-      '/metrics': {
-        get: {
-          summary: 'Prometheus metrics, here only when METRICS_TOKEN is set and with that bearer token (otherwise 404; every process serves them on METRICS_PORT)',
-          security: [{ bearer: [] }],
-          responses: { '200': { description: 'Prometheus text format' }, '401': error('Token required'), '404': error('Not served on this port') },
-        },
-      },
-      '/admin/queues': {
-        get: {
-          summary: 'Bull Board for the keygen queue (HTML UI and its API below this path)',
-          security: [{ basic: [] }, { bearer: [] }],
-          responses: { '200': { description: 'HTML' }, '401': error('Admin credentials required') },
-        },
-      },
-      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3' } } } },
-      '/docs': { get: { summary: 'This document as HTML', responses: { '200': { description: 'HTML' } } } },
-    },
+    paths: Object.fromEntries([...paths].sort(([a], [b]) => a.localeCompare(b))),
     components: {
       securitySchemes: {
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
         bearer: { type: 'http', scheme: 'bearer' },
         basic: { type: 'http', scheme: 'basic' },
       },
-      schemas: {
-        ShortenRequest: {
-          type: 'object',
-          required: ['url'],
-          properties: {
-            url: { type: 'string', format: 'uri', maxLength: MAX_URL_BYTES, example: 'https://example.com/page' },
-            custom_code: { type: 'string', nullable: true, pattern: '^[0-9A-Za-z]{3,20}$', example: 'mycode' },
-          },
-        },
-        Link: {
-          type: 'object',
-          required: ['id', 'short_code', 'original_url', 'short_url', 'clicks', 'created_at', 'updated_at'],
-          properties: {
-            id: { type: 'integer' },
-            short_code: { type: 'string' },
-            original_url: { type: 'string' },
-            short_url: { type: 'string', description: '<BASE_URL>/<short_code>' },
-            clicks: { type: 'integer' },
-            created_at: { type: 'string', format: 'date-time', description: 'RFC 3339, UTC (Z)' },
-            updated_at: { type: 'string', format: 'date-time', description: 'RFC 3339, UTC (Z)' },
-          },
-        },
-        Health: {
-          type: 'object',
-          properties: {
-            status: { type: 'string', enum: ['healthy', 'unhealthy'] },
-            database: { type: 'string', enum: ['healthy', 'unhealthy'] },
-            cache: { type: 'string', enum: ['healthy', 'unhealthy'] },
-            checks: { type: 'object', additionalProperties: { type: 'string' } },
-          },
-        },
-        Error: {
-          type: 'object',
-          required: ['detail'],
-          properties: { detail: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }] } },
-        },
-      },
     },
-  };
+  });
+  return doc as unknown as Record<string, unknown>;
 }

@@ -39,6 +39,10 @@ async function main(): Promise<void> {
   shutdown.add('servers', 'metrics', closeMetrics);
   await listen(server, config.PORT, config.HOST, 'PORT');
   log.info({ url: config.BASE_URL, metricsPort: config.METRICS_PORT || undefined }, 'api listening');
+  // Say loudly when anyone may create, edit and delete links: an operator should never run open by accident.
+  const mode = await runtime.deps.auth.mode();
+  if (mode === 'open') log.warn('open mode: no API key is defined and API_KEYS is unset, so every route is open; create a key with `npm run keys -- create --name NAME --role admin`');
+  else log.info({ mode }, 'API keys required');
 }
 
 main().catch(exitOnStartupFailure('api'));

@@ -9,6 +9,7 @@ import { createKeygen } from '../queues/keygen/keygen';
 import { closeKeygenEvents, createKeygenEvents, createKeygenQueue } from '../queues/keygen/queue';
 import { createClickSink } from '../queues/click-sink';
 import type { AppDeps } from './deps';
+import { createAuthenticator } from './auth';
 import { createLinkResolver } from './link-resolver';
 
 export interface ApiRuntime {
@@ -55,7 +56,8 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
   let accepting = true;
   const health = createHealthChecker({ pool, redisCache, redisQueue, kafkaAdmin, clickhouse, temporal });
 
-  const deps: AppDeps = { config, log, pool, db, redisCache, redisQueue, keygen, keygenQueue, clicks, resolver, health, isAccepting: () => accepting };
+  const auth = createAuthenticator({ config, db, log });
+  const deps: AppDeps = { config, log, pool, db, redisCache, redisQueue, keygen, keygenQueue, clicks, resolver, auth, health, isAccepting: () => accepting };
   return {
     deps,
     stopAccepting: () => {

@@ -1,7 +1,9 @@
 /**
  * The cached link JSON at Redis `url:<code>`: one zod schema for every writer (API, cache warmer) and
- * reader (redirect path), matching the payload the replaced system stored under the same key; and the
- * pub/sub channel that tells every API replica to drop a changed link from its in-process LRU.
+ * reader (redirect path), matching the payload the replaced system stored under the same key, plus what the
+ * redirect needs to decide without PostgreSQL (expiry, limit, password, query forwarding; optional, so an
+ * entry written by an older process still reads as a plain link); and the pub/sub channel that tells every
+ * API replica to drop a changed link from its in-process LRU.
  */
 import type Redis from 'ioredis';
 import { z } from 'zod';
@@ -14,6 +16,10 @@ export const CachedLinkSchema = z.object({
   clicks: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
+  expires_at: z.string().nullish(),
+  max_visits: z.number().int().nullish(),
+  has_password: z.boolean().optional(),
+  forward_query: z.boolean().optional(),
 });
 export type CachedLink = z.infer<typeof CachedLinkSchema>;
 
@@ -29,6 +35,32 @@ export function toCachedLink(row: Link): CachedLink {
     clicks: row.clicks,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
+    expires_at: row.expiresAt ? row.expiresAt.toISOString() : null,
+    max_visits: row.maxVisits,
+    has_password: row.passwordHash !== null,
+    forward_query: row.forwardQuery,
+  };
+}
+
+/** What the redirect path needs to answer for a link, held in each replica's LRU. */
+export interface LinkTarget {
+  url: string;
+  /** Epoch milliseconds after which the link answers 410, or null. */
+  expiresAt: number | null;
+  /** True when max_visits is set: each redirect is counted in PostgreSQL first. */
+  limited: boolean;
+  password: boolean;
+  forwardQuery: boolean;
+}
+
+/** The redirect target of a cached payload. */
+export function toLinkTarget(c: CachedLink): LinkTarget {
+  return {
+    url: c.original_url,
+    expiresAt: c.expires_at ? Date.parse(c.expires_at) : null,
+    limited: c.max_visits !== null && c.max_visits !== undefined,
+    password: c.has_password ?? false,
+    forwardQuery: c.forward_query ?? true,
   };
 }
 

@@ -1,7 +1,32 @@
-/** Link repository: every query on `urls` the API makes; each function takes the drizzle handle first. */
-import { eq, sql } from 'drizzle-orm';
+/**
+ * Link repository: every query on `urls` the API makes; each function takes the drizzle handle (or the pool)
+ * first. A deleted link keeps its row (deleted_at set) as a tombstone: its code stays unique, so it is never
+ * handed out again, and every read here leaves it out.
+ */
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import type { Pool } from 'pg';
 import type { Db } from './client';
 import { urls, type Link } from './schema';
+
+/** The columns a create may set besides the code and URL. */
+export interface LinkFields {
+  expiresAt?: Date | null;
+  maxVisits?: number | null;
+  passwordHash?: string | null;
+  tags?: string[];
+  title?: string | null;
+  forwardQuery?: boolean;
+  ownerKeyId?: number | null;
+}
+
+/** A link to insert. */
+export interface NewLink extends LinkFields {
+  shortCode: string;
+  originalUrl: string;
+}
+
+/** Whose links a request may see: one key's, or every link (admin keys and open mode). */
+export type OwnerScope = { kind: 'all' } | { kind: 'key'; keyId: number | null };
 
 // Prepared once per drizzle handle: building the SQL on every call cost more CPU than the query itself.
 const prepared = new WeakMap<Db, ReturnType<typeof prepare>>();
@@ -11,7 +36,7 @@ function prepare(db: Db) {
     find: db
       .select()
       .from(urls)
-      .where(eq(urls.shortCode, sql.placeholder('code')))
+      .where(and(eq(urls.shortCode, sql.placeholder('code')), isNull(urls.deletedAt)))
       .limit(1)
       .prepare('linkhop_find_link_by_code'),
     insert: db
@@ -32,22 +57,133 @@ function statements(db: Db): ReturnType<typeof prepare> {
   return s;
 }
 
-/** The link stored under `code`, or null. */
+const scopeSql = (scope: OwnerScope): SQL | undefined =>
+  scope.kind === 'all'
+    ? undefined
+    : scope.keyId === null
+      ? isNull(urls.ownerKeyId)
+      : eq(urls.ownerKeyId, scope.keyId);
+
+/** The live (not deleted) link stored under `code`, or null. */
 export async function findLinkByCode(db: Db, code: string): Promise<Link | null> {
   const rows = await statements(db).find.execute({ code });
   return rows[0] ?? null;
 }
 
-/**
- * Inserts a link unless its code exists (ON CONFLICT DO NOTHING): the returned row, or null when the code
- * was taken. A unique-violation race between two creators therefore never surfaces as an error.
- */
-export async function insertLink(db: Db, code: string, originalUrl: string): Promise<Link | null> {
-  const rows = await statements(db).insert.execute({ code, url: originalUrl });
+/** The live link under `code` when `scope` may see it, else null (another key's link looks missing). */
+export async function findScopedLink(db: Db, code: string, scope: OwnerScope): Promise<Link | null> {
+  const rows = await db
+    .select()
+    .from(urls)
+    .where(and(eq(urls.shortCode, code), isNull(urls.deletedAt), scopeSql(scope)))
+    .limit(1);
   return rows[0] ?? null;
 }
 
-/** Number of links (tests compare it before and after requests that must not write). */
+/**
+ * Inserts a link unless its code exists, live or deleted (ON CONFLICT DO NOTHING): the returned row, or null
+ * when the code was taken. A unique-violation race between two creators therefore never surfaces as an error.
+ */
+export async function insertLink(db: Db, code: string, originalUrl: string, fields: LinkFields = {}): Promise<Link | null> {
+  const plain = Object.values(fields).every((v) => v === undefined || v === null);
+  if (plain) {
+    const rows = await statements(db).insert.execute({ code, url: originalUrl });
+    return rows[0] ?? null;
+  }
+  const rows = await insertLinks(db, [{ shortCode: code, originalUrl, ...fields }]);
+  return rows[0] ?? null;
+}
+
+/** Inserts many links in one statement; returns the rows inserted (codes already taken are skipped). */
+export async function insertLinks(db: Db, links: readonly NewLink[]): Promise<Link[]> {
+  if (links.length === 0) return [];
+  return db
+    .insert(urls)
+    .values(
+      links.map((l) => ({
+        shortCode: l.shortCode,
+        originalUrl: l.originalUrl,
+        expiresAt: l.expiresAt ?? null,
+        maxVisits: l.maxVisits ?? null,
+        passwordHash: l.passwordHash ?? null,
+        tags: l.tags ?? [],
+        title: l.title ?? null,
+        forwardQuery: l.forwardQuery ?? true,
+        ownerKeyId: l.ownerKeyId ?? null,
+      })),
+    )
+    .onConflictDoNothing({ target: urls.shortCode })
+    .returning();
+}
+
+/** The columns an edit may change (`null` clears); `url` cannot be cleared. */
+export type LinkChanges = Omit<LinkFields, 'ownerKeyId'> & { originalUrl?: string };
+
+/** Applies `changes` to a live link `scope` may see; the updated row or null. */
+export async function updateLink(db: Db, code: string, scope: OwnerScope, changes: LinkChanges): Promise<Link | null> {
+  const set: Partial<typeof urls.$inferInsert> = { updatedAt: new Date() };
+  if (changes.originalUrl !== undefined) set.originalUrl = changes.originalUrl;
+  if (changes.expiresAt !== undefined) set.expiresAt = changes.expiresAt;
+  if (changes.maxVisits !== undefined) set.maxVisits = changes.maxVisits;
+  if (changes.passwordHash !== undefined) set.passwordHash = changes.passwordHash;
+  if (changes.tags !== undefined) set.tags = changes.tags ?? [];
+  if (changes.title !== undefined) set.title = changes.title;
+  if (changes.forwardQuery !== undefined) set.forwardQuery = changes.forwardQuery ?? true;
+  const rows = await db
+    .update(urls)
+    .set(set)
+    .where(and(eq(urls.shortCode, code), isNull(urls.deletedAt), scopeSql(scope)))
+    .returning();
+  return rows[0] ?? null;
+}
+
+/** Marks a live link `scope` may see as deleted; false when there was none. */
+export async function deleteLink(db: Db, code: string, scope: OwnerScope): Promise<boolean> {
+  const rows = await db
+    .update(urls)
+    .set({ deletedAt: new Date(), updatedAt: new Date() })
+    .where(and(eq(urls.shortCode, code), isNull(urls.deletedAt), scopeSql(scope)))
+    .returning({ id: urls.id });
+  return rows.length > 0;
+}
+
+/** Outcome of one counted visit of a link with max_visits. */
+export type VisitOutcome = 'counted' | 'exhausted' | 'expired' | 'missing';
+
+// One statement: the UPDATE takes the row lock, so concurrent visits on any replica are serialised by
+// PostgreSQL and exactly max_visits of them succeed. The outer SELECT says why one did not.
+const CONSUME_VISIT = `WITH hit AS (
+  UPDATE urls SET visits = visits + 1
+  WHERE short_code = $1 AND deleted_at IS NULL AND max_visits IS NOT NULL AND visits < max_visits
+    AND (expires_at IS NULL OR expires_at > now())
+  RETURNING 1)
+SELECT EXISTS (SELECT 1 FROM hit) AS counted,
+  (SELECT CASE WHEN deleted_at IS NOT NULL THEN 'missing'
+               WHEN expires_at IS NOT NULL AND expires_at <= now() THEN 'expired'
+               ELSE 'exhausted' END FROM urls WHERE short_code = $1) AS reason`;
+
+/** Counts one visit of a limited link unless it used its visits, expired or was deleted. */
+export async function consumeVisit(pool: Pool, code: string): Promise<VisitOutcome> {
+  const { rows } = await pool.query<{ counted: boolean; reason: string | null }>({
+    name: 'linkhop_consume_visit',
+    text: CONSUME_VISIT,
+    values: [code],
+  });
+  const row = rows[0];
+  if (row?.counted) return 'counted';
+  return (row?.reason ?? 'missing') as VisitOutcome;
+}
+
+/** Whether a limited link has visits left (HEAD answers with it without using one). */
+export async function hasVisitsLeft(pool: Pool, code: string): Promise<boolean> {
+  const { rows } = await pool.query<{ ok: boolean }>(
+    'SELECT visits < max_visits AS ok FROM urls WHERE short_code = $1 AND deleted_at IS NULL',
+    [code],
+  );
+  return rows[0]?.ok ?? false;
+}
+
+/** Number of links, deleted ones included (tests compare it before and after requests that must not write). */
 export async function countLinks(db: Db): Promise<number> {
   const rows = await db.select({ n: sql<string>`count(*)` }).from(urls);
   return Number(rows[0]?.n ?? 0);

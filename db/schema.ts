@@ -1,5 +1,6 @@
 /** PostgreSQL schema (drizzle). Migrations in db/migrations are generated from this file by drizzle-kit. */
-import { bigint, bigserial, index, integer, pgTable, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, check, index, integer, pgTable, text, timestamp, varchar } from 'drizzle-orm/pg-core';
 
 /** Links; the seed called the table `urls` and existing dashboards query it by that name. */
 export const urls = pgTable('urls', {
@@ -9,10 +10,43 @@ export const urls = pgTable('urls', {
   clicks: bigint('clicks', { mode: 'number' }).notNull().default(0),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+  /** With max_visits set, `visits` counts the redirects (307s) handed out, moved by one conditional UPDATE. */
+  maxVisits: integer('max_visits'),
+  visits: bigint('visits', { mode: 'number' }).notNull().default(0),
+  /** scrypt$N$r$p$salt$hash (api/passwords.ts); never leaves the server. */
+  passwordHash: text('password_hash'),
+  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+  title: text('title'),
+  forwardQuery: boolean('forward_query').notNull().default(true),
+  /** The API key that created the link; null for links made in open mode or with an API_KEYS key. */
+  ownerKeyId: bigint('owner_key_id', { mode: 'number' }),
+  /** A deleted link keeps its row as a tombstone, so its code is never handed out again. */
+  deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
 },
-// The cache warmer reads the most-clicked links every interval.
-(t) => [index('urls_clicks_idx').on(t.clicks.desc())],
+(t) => [
+  // The cache warmer reads the most-clicked links every interval.
+  index('urls_clicks_idx').on(t.clicks.desc()),
+  // Listing: newest first within an owner; tag filters use the GIN index.
+  index('urls_owner_id_idx').on(t.ownerKeyId, t.id.desc()),
+  index('urls_tags_idx').using('gin', t.tags),
+],
 );
+
+/** API keys: only a SHA-256 of each key is stored (keys are 256-bit random, so a slow hash adds nothing). */
+export const apiKeys = pgTable('api_keys', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  name: text('name').notNull(),
+  role: text('role').notNull(),
+  keyHash: text('key_hash').notNull().unique('api_keys_key_hash_key'),
+  /** The first characters of the key, so an operator can tell keys apart in `keys list`. */
+  prefix: text('prefix').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+},
+(t) => [check('api_keys_role_check', sql`${t.role} IN ('admin', 'editor', 'viewer')`)],
+);
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 /**
  * The durable high-water mark of short-code IDs: one row per allocator key, moved forward atomically.

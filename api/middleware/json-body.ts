@@ -80,3 +80,24 @@ export async function readJsonBody(ctx: Context, limitBytes = JSON_BODY_LIMIT_BY
     throw badRequest('Malformed JSON body');
   }
 }
+
+const FORM_TYPE = /^application\/x-www-form-urlencoded$/i;
+
+/**
+ * A form (application/x-www-form-urlencoded, what an HTML form posts) or JSON body as a plain object; a field
+ * repeated in a form keeps its last value. Same limits and errors as readJsonBody.
+ */
+export async function readFormOrJsonBody(ctx: Context, limitBytes = JSON_BODY_LIMIT_BYTES): Promise<unknown> {
+  const mime = (ctx.get('content-type').split(';')[0] ?? '').trim();
+  if (!FORM_TYPE.test(mime)) return readJsonBody(ctx, limitBytes);
+  const declared = ctx.request.length;
+  if (declared !== undefined && declared > limitBytes) throw tooLarge(ctx, limitBytes);
+  const raw = await readRaw(ctx, limitBytes);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw badRequest('Request body is not valid UTF-8');
+  }
+  return Object.fromEntries(new URLSearchParams(text));
+}

@@ -1,7 +1,7 @@
 /**
  * Per-client limit on link creation, shared by every replica through Redis: a fixed one-minute window
  * counted with one atomic INCR+PEXPIRE script; over the limit is a 429 with Retry-After.
- * The client is its API key when keys are configured (so a key is limited wherever it comes from),
+ * The client is the principal the auth middleware resolved (so a key is limited wherever it comes from),
  * else its IP. If Redis cannot answer, creation is allowed: the limit protects, it must not take the API down.
  */
 import { createHash } from 'node:crypto';
@@ -11,7 +11,6 @@ import type { Config } from '../../infra/config';
 import type { Logger } from '../../observability/logger';
 import type { AppState } from '../deps';
 import { tooManyRequests } from '../errors';
-import { presentedApiKey } from './api-key';
 
 const WINDOW_MS = 60_000;
 const HIT = `
@@ -34,9 +33,12 @@ export function rateLimitCreates(deps: RateLimitDeps): Middleware<AppState> {
   let lastWarn = 0;
   return async (ctx, next) => {
     if (!config.RATE_LIMIT_ENABLED) return next();
-    const apiKey = config.API_KEYS.length ? presentedApiKey(ctx) : undefined;
-    // Keys are hashed so secrets never appear in Redis.
-    const client = apiKey ? `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}` : `ip:${ctx.ip}`;
+    const p = ctx.state.principal;
+    // Names are hashed so they never appear in Redis; anonymous callers are told apart by address.
+    const client =
+      p && !p.anonymous
+        ? `key:${createHash('sha256').update(p.keyId === null ? `name:${p.name}` : `id:${p.keyId}`).digest('hex').slice(0, 32)}`
+        : `ip:${ctx.ip}`;
     let count: number;
     let ttlMs: number;
     try {

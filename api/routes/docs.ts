@@ -9,12 +9,15 @@ import { send } from '@koa/send';
 import type { Router } from '@koa/router';
 import type { AppDeps, AppState } from '../deps';
 import { createRouter } from '../routing';
-import { buildOpenApi } from '../openapi';
+import { buildOpenApi, documentRoute } from '../openapi';
 import { sendBuilt } from './web';
 
 const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 /** The two files of Swagger UI the page loads; their names carry no hash, so they are revalidated hourly. */
 const SWAGGER_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css'];
+
+documentRoute('get', '/openapi.json', { summary: 'This document (OpenAPI 3.0.3)', responses: { '200': { description: 'OpenAPI 3' } } });
+documentRoute('get', '/docs', { summary: 'This document, rendered by Swagger UI', responses: { '200': { description: 'HTML' } } });
 
 export const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +

@@ -1,54 +1,86 @@
-/** POST /api/shorten: validates, stores the link, caches it and evicts stale negative entries everywhere. */
+/**
+ * POST /api/shorten (one link) and POST /api/links/bulk (up to 1,000 in one INSERT). Both validate strictly,
+ * refuse links to this service itself, hash passwords, record the creating key as the owner, and make the new
+ * codes visible on every replica (a code probed before it existed may be cached as missing).
+ */
 import type { Router } from '@koa/router';
-import { insertLink } from '../../db/links';
+import { z } from 'zod';
+import { insertLink, insertLinks, type LinkFields, type NewLink } from '../../db/links';
 import type { Link } from '../../db/schema';
+import type { Principal } from '../auth';
 import type { AppDeps, AppState } from '../deps';
 import { createRouter } from '../routing';
 import { conflict, unavailable, unprocessable } from '../errors';
-import { requireApiKey } from '../middleware/api-key';
+import { WRITE_ROLES, assertRole } from '../middleware/auth';
 import { readJsonBody } from '../middleware/json-body';
 import { rateLimitCreates } from '../middleware/rate-limit';
-import { ShortenBodySchema, fieldErrors, isReservedCode } from './links.schema';
+import { KEY_SECURITY, OPTIONAL_KEY_SECURITY, documentRoute, errorResponses, jsonContent } from '../openapi';
+import { hashPassword } from '../passwords';
+import { db, isSelfLink, toFullLinkBody, toLinkBody } from './link-body';
+import {
+  BulkBodySchema, LinkSchema, MAX_BULK_ITEMS, SEED_FIELDS, SeedLinkSchema, ShortenBodySchema,
+  fieldErrors, isReservedCode, type FieldError, type ShortenBody,
+} from './links.schema';
 
 /** Generated codes tried per request before giving up (a collision needs a custom code taking it first). */
 const MAX_GENERATED_ATTEMPTS = 5;
+/** A bulk body holds up to 1,000 links of up to ~2.3 KB each. */
+const BULK_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
-/** The link body of the seed's API (201 and 200 answers). */
-export interface LinkBody {
-  id: number;
-  short_code: string;
-  original_url: string;
-  short_url: string;
-  clicks: number;
-  created_at: string;
-  updated_at: string;
-}
+const SELF_LINK: FieldError = { type: 'value_error', loc: ['body', 'url'], msg: 'URL must not point at this service itself' };
 
-/** Serialises a link row; `clicks` is passed in because stats add the clicks not yet flushed. */
-export function toLinkBody(row: Link, baseUrl: string, clicks: number): LinkBody {
+const BulkResultSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        index: z.number().int(),
+        status: z.union([z.literal(201), z.literal(409), z.literal(422)]),
+        link: LinkSchema.optional(),
+        detail: z.unknown().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'BulkResult' });
+
+documentRoute('post', '/api/shorten', {
+  summary: 'Create a short link',
+  description:
+    'A body with only url and custom_code gets the seed-compatible link body; any other field gets the full one. ' +
+    'Needs an editor or admin key when keys are defined; limited per client per minute. Body at most 16 KB.',
+  security: OPTIONAL_KEY_SECURITY,
+  requestBody: { required: true, content: jsonContent(ShortenBodySchema, { url: 'https://example.com/page', tags: ['docs'], max_visits: 100 }) },
+  responses: {
+    '201': { description: 'Created', content: { 'application/json': { schema: z.union([SeedLinkSchema, LinkSchema]) } } },
+    ...errorResponses(400, 401, 403, [409, "Custom code '<code>' is already taken"], 413, 415, 422, 429, 503),
+  },
+});
+documentRoute('post', '/api/links/bulk', {
+  summary: `Create up to ${MAX_BULK_ITEMS} links in one database round trip`,
+  description: 'One result per item, in order: 201 with the link, 409 for a taken custom code, 422 with field errors.',
+  security: KEY_SECURITY,
+  requestBody: { required: true, content: jsonContent(BulkBodySchema, { links: [{ url: 'https://example.com/a' }, { url: 'https://example.com/b', custom_code: 'promo2030' }] }) },
+  responses: {
+    '200': { description: 'Per-item results', content: jsonContent(BulkResultSchema) },
+    ...errorResponses(400, 401, 403, 413, 415, [422, 'The body itself is invalid (e.g. more than 1,000 links); nothing is created'], 429, 503),
+  },
+});
+
+/** The columns of a validated create body (the password hashed). */
+async function fieldsOf(body: ShortenBody, owner: Principal): Promise<LinkFields> {
   return {
-    id: row.id,
-    short_code: row.shortCode,
-    original_url: row.originalUrl,
-    short_url: `${baseUrl}/${row.shortCode}`,
-    clicks,
-    created_at: row.createdAt.toISOString(),
-    updated_at: row.updatedAt.toISOString(),
+    expiresAt: body.expires_at ? new Date(body.expires_at) : null,
+    maxVisits: body.max_visits ?? null,
+    passwordHash: body.password ? await hashPassword(body.password) : null,
+    tags: body.tags ? [...new Set(body.tags)] : [],
+    title: body.title ?? null,
+    forwardQuery: body.forward_query ?? true,
+    ownerKeyId: owner.keyId,
   };
 }
 
-/** Runs a PostgreSQL call, turning any failure into a 503 (a database error is never a 4xx). */
-async function db<T>(deps: AppDeps, what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    deps.log.error({ err }, `${what} failed`);
-    throw unavailable('Database unavailable');
-  }
-}
-
-async function createWithGeneratedCode(deps: AppDeps, url: string): Promise<Link> {
-  for (let attempt = 0; attempt < MAX_GENERATED_ATTEMPTS; attempt++) {
+/** The next generated code that is not a reserved word; 503 when the generator cannot answer. */
+async function nextCode(deps: AppDeps): Promise<string> {
+  for (;;) {
     let code: string;
     try {
       code = await deps.keygen.nextCode();
@@ -56,44 +88,128 @@ async function createWithGeneratedCode(deps: AppDeps, url: string): Promise<Link
       deps.log.error({ err }, 'code generator failed');
       throw unavailable('Code generator unavailable');
     }
-    // A route name can never redirect, and a taken code means a custom code got there first: take the next.
-    if (isReservedCode(code)) continue;
-    const row = await db(deps, 'insert link', () => insertLink(deps.db, code, url));
+    // A route name can never redirect: take the next one.
+    if (!isReservedCode(code)) return code;
+  }
+}
+
+async function createWithGeneratedCode(deps: AppDeps, url: string, fields: LinkFields): Promise<Link> {
+  for (let attempt = 0; attempt < MAX_GENERATED_ATTEMPTS; attempt++) {
+    const code = await nextCode(deps);
+    const row = await db(deps, 'insert link', () => insertLink(deps.db, code, url, fields));
     if (row) return row;
+    // A taken code means a custom code (or a deleted link) got there first: take the next.
     deps.log.warn({ code }, 'generated code already taken; trying the next one');
   }
   throw unavailable('Could not allocate a short code');
 }
 
+type BulkResult = { index: number; status: 201; link: unknown } | { index: number; status: 409 | 422; detail: unknown };
+
+/** Validates every bulk item, then inserts all valid ones in one statement. */
+async function createBulk(deps: AppDeps, items: unknown[], owner: Principal, host: string): Promise<BulkResult[]> {
+  const results: BulkResult[] = new Array(items.length);
+  const pending: Array<{ index: number; link: NewLink; custom: boolean }> = [];
+  const customSeen = new Set<string>();
+  await Promise.all(
+    items.map(async (item, index) => {
+      const parsed = ShortenBodySchema.safeParse(item);
+      if (!parsed.success) {
+        const detail = fieldErrors(parsed.error).map((e) => ({ ...e, loc: ['body', 'links', index, ...e.loc.slice(1)] }));
+        results[index] = { index, status: 422, detail };
+        return;
+      }
+      if (isSelfLink(parsed.data.url, deps.config.BASE_URL, host)) {
+        results[index] = { index, status: 422, detail: [{ ...SELF_LINK, loc: ['body', 'links', index, 'url'] }] };
+        return;
+      }
+      const fields = await fieldsOf(parsed.data, owner);
+      pending[index] = { index, link: { shortCode: parsed.data.custom_code ?? '', originalUrl: parsed.data.url, ...fields }, custom: !!parsed.data.custom_code };
+    }),
+  );
+  const batch = pending.filter(Boolean);
+  for (const p of batch) {
+    if (!p.custom) continue;
+    const code = p.link.shortCode;
+    // Codes are unique case-sensitively, like the table's constraint.
+    if (customSeen.has(code)) results[p.index] = { index: p.index, status: 409, detail: `Custom code '${code}' is already taken` };
+    customSeen.add(code);
+  }
+  let toInsert = batch.filter((p) => results[p.index] === undefined);
+  for (let round = 0; toInsert.length > 0 && round < MAX_GENERATED_ATTEMPTS; round++) {
+    for (const p of toInsert) if (!p.custom) p.link.shortCode = await nextCode(deps);
+    const rows = await db(deps, 'bulk insert', () => insertLinks(deps.db, toInsert.map((p) => p.link)));
+    const byCode = new Map(rows.map((r) => [r.shortCode, r]));
+    await deps.resolver.rememberMany(rows);
+    const retry: typeof toInsert = [];
+    for (const p of toInsert) {
+      const row = byCode.get(p.link.shortCode);
+      if (row) results[p.index] = { index: p.index, status: 201, link: toFullLinkBody(row, deps.config.BASE_URL, 0) };
+      else if (p.custom) results[p.index] = { index: p.index, status: 409, detail: `Custom code '${p.link.shortCode}' is already taken` };
+      // A generated code already taken (by a custom code or a deleted link) is rare: those items go again.
+      else retry.push(p);
+    }
+    toInsert = retry;
+  }
+  if (toInsert.length > 0) throw unavailable('Could not allocate short codes');
+  return results;
+}
+
 /** The link creation router. */
 export function linkRoutes(deps: AppDeps): Router<AppState> {
   const router = createRouter();
+  const limit = rateLimitCreates({ config: deps.config, redis: deps.redisCache, log: deps.log });
   router.post(
     '/api/shorten',
     async (ctx, next) => {
       ctx.state.route = '/api/shorten';
+      assertRole(ctx.state, WRITE_ROLES);
       await next();
     },
-    requireApiKey(deps.config),
-    rateLimitCreates({ config: deps.config, redis: deps.redisCache, log: deps.log }),
+    limit,
     async (ctx) => {
-      const parsed = ShortenBodySchema.safeParse(await readJsonBody(ctx));
+      const owner = assertRole(ctx.state, WRITE_ROLES);
+      const raw = await readJsonBody(ctx);
+      const parsed = ShortenBodySchema.safeParse(raw);
       if (!parsed.success) throw unprocessable(fieldErrors(parsed.error));
-      const { url, custom_code: customCode } = parsed.data;
+      const body = parsed.data;
+      if (isSelfLink(body.url, deps.config.BASE_URL, ctx.host)) throw unprocessable([SELF_LINK]);
+      const fields = await fieldsOf(body, owner);
 
       let row: Link;
-      if (customCode) {
-        const inserted = await db(deps, 'insert link', () => insertLink(deps.db, customCode, url));
-        if (!inserted) throw conflict(`Custom code '${customCode}' is already taken`);
+      if (body.custom_code) {
+        const code = body.custom_code;
+        const inserted = await db(deps, 'insert link', () => insertLink(deps.db, code, body.url, fields));
+        if (!inserted) throw conflict(`Custom code '${code}' is already taken`);
         row = inserted;
       } else {
-        row = await createWithGeneratedCode(deps, url);
+        row = await createWithGeneratedCode(deps, body.url, fields);
       }
       await deps.resolver.remember(row);
       // Debug: one info line per created link would drown the log of a busy instance.
       ctx.state.log.debug({ code: row.shortCode }, 'link created');
       ctx.status = 201;
-      ctx.body = toLinkBody(row, deps.config.BASE_URL, 0);
+      // A client that sends only the seed's fields gets the seed's body, key for key.
+      const seedOnly = Object.keys(raw as object).every((k) => SEED_FIELDS.has(k));
+      ctx.body = seedOnly ? toLinkBody(row, deps.config.BASE_URL, 0) : toFullLinkBody(row, deps.config.BASE_URL, 0);
+    },
+  );
+
+  router.post(
+    '/api/links/bulk',
+    async (ctx, next) => {
+      ctx.state.route = '/api/links/bulk';
+      assertRole(ctx.state, WRITE_ROLES);
+      await next();
+    },
+    limit,
+    async (ctx) => {
+      const owner = assertRole(ctx.state, WRITE_ROLES);
+      const parsed = BulkBodySchema.safeParse(await readJsonBody(ctx, BULK_BODY_LIMIT_BYTES));
+      if (!parsed.success) throw unprocessable(fieldErrors(parsed.error));
+      const results = await createBulk(deps, parsed.data.links, owner, ctx.host);
+      ctx.state.log.info({ created: results.filter((r) => r.status === 201).length }, 'bulk create');
+      ctx.body = { results };
     },
   );
   return router;

@@ -3,19 +3,18 @@
  * metrics (Node version, memory, per-route traffic, Kafka lag) are served on METRICS_PORT by default,
  * which an operator keeps on a private network.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { Router } from '@koa/router';
 import { registry } from '../../observability/metrics';
 import type { AppDeps, AppState } from '../deps';
 import { createRouter } from '../routing';
 import { unauthorized } from '../errors';
+import { documentRoute, errorResponses } from '../openapi';
 
-/** Constant-time comparison of a presented secret with the expected one. */
-export function secretEquals(presented: string, expected: string): boolean {
-  const a = Buffer.from(presented);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+documentRoute('get', '/metrics', {
+  summary: 'Prometheus metrics on the public port: only when METRICS_TOKEN is set, for requests bearing it',
+  security: [{ bearer: [] }],
+  responses: { '200': { description: 'Prometheus text format' }, ...errorResponses([401, 'Token required']) },
+});
 
 export function metricsRoutes(deps: AppDeps): Router<AppState> {
   const router = createRouter();
@@ -23,9 +22,9 @@ export function metricsRoutes(deps: AppDeps): Router<AppState> {
   if (!token) return router;
   router.get('/metrics', async (ctx) => {
     ctx.state.route = '/metrics';
-    const header = ctx.get('authorization');
-    const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!secretEquals(presented, token)) throw unauthorized('A valid bearer token is required');
+    // METRICS_TOKEN (or an admin credential) as resolved by the auth middleware; never open mode's anonymous.
+    const role = ctx.state.principal?.anonymous ? undefined : ctx.state.principal?.role;
+    if (role !== 'metrics' && role !== 'admin') throw unauthorized('A valid bearer token is required');
     ctx.set('Content-Type', registry.contentType);
     ctx.body = await registry.metrics();
   });

@@ -1,12 +1,27 @@
-/** GET /api/stats/{code}: the link body, with clicks still buffered added to the flushed counter. */
+/**
+ * GET /api/stats/{code}: the seed's link body, with clicks still buffered added to the flushed counter.
+ * Public, as in the seed, until API keys exist in PostgreSQL; from then on it needs a key and non-admin keys
+ * see only their own links (another key's link is a 404, like a missing one). A deleted link is a 404.
+ */
 import type { Router } from '@koa/router';
-import { findLinkByCode } from '../../db/links';
-import type { Link } from '../../db/schema';
+import { z } from 'zod';
+import { findScopedLink } from '../../db/links';
 import type { AppDeps, AppState } from '../deps';
 import { createRouter } from '../routing';
-import { notFound, unavailable } from '../errors';
-import { toLinkBody } from './links';
-import { isPossibleCode } from './links.schema';
+import { notFound } from '../errors';
+import { READ_ROLES, assertRole, scopeOf } from '../middleware/auth';
+import { OPTIONAL_KEY_SECURITY, documentRoute, errorResponses, jsonContent } from '../openapi';
+import { db, toLinkBody } from './link-body';
+import { exactClicks } from './links-manage';
+import { CodeParamSchema, SeedLinkSchema, isPossibleCode } from './links.schema';
+
+documentRoute('get', '/api/stats/{short_code}', {
+  summary: 'A link and its click count (including clicks not yet flushed)',
+  description: 'Public while no API key is defined in the database (API_KEYS alone keeps it public).',
+  security: OPTIONAL_KEY_SECURITY,
+  requestParams: { path: z.object({ short_code: CodeParamSchema.shape.code }) },
+  responses: { '200': { description: 'The link', content: jsonContent(SeedLinkSchema) }, ...errorResponses([404, 'Short URL not found'], 401, 403, 503) },
+});
 
 /** The stats router. */
 export function statsRoutes(deps: AppDeps): Router<AppState> {
@@ -14,25 +29,12 @@ export function statsRoutes(deps: AppDeps): Router<AppState> {
   router.get('/api/stats/:code', async (ctx) => {
     ctx.state.route = '/api/stats/{code}';
     const code = ctx.params.code;
+    const scope = ctx.state.authMode === 'keys' ? scopeOf(assertRole(ctx.state, READ_ROLES)) : ({ kind: 'all' } as const);
     if (!isPossibleCode(code)) throw notFound();
-    let row: Link | null;
-    try {
-      // Always PostgreSQL: the cached copy's counter is stale by design.
-      row = await findLinkByCode(deps.db, code);
-    } catch (err) {
-      ctx.state.log.error({ err }, 'stats lookup failed');
-      throw unavailable('Database unavailable');
-    }
+    // Always PostgreSQL: the cached copy's counter is stale by design.
+    const row = await db(deps, 'stats lookup', () => findScopedLink(deps.db, code, scope));
     if (!row) throw notFound();
-    let clicks: number | null;
-    try {
-      // The ledger's consistent read, never row.clicks plus pending: that can count a flush twice.
-      clicks = await deps.clicks.totalClicks(code);
-    } catch (err) {
-      ctx.state.log.error({ err }, 'click count failed');
-      throw unavailable('Click counts unavailable');
-    }
-    if (clicks === null) throw notFound();
+    const clicks = await exactClicks(deps, row);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = toLinkBody(row, deps.config.BASE_URL, clicks);
   });

@@ -36,19 +36,19 @@ describe('link resolver evictions', () => {
     const code = await newLink();
     const pending = resolver.resolve(code);
     resolver.forget(randomCode(12));
-    assert.equal(await pending, `https://example.com/${code}`);
-    assert.equal(resolver.peek(code), `https://example.com/${code}`);
+    assert.equal((await pending)?.url, `https://example.com/${code}`);
+    assert.equal(resolver.peek(code)?.url, `https://example.com/${code}`);
   });
 
   it('an eviction of the same code during its lookup keeps the stale answer out of the LRU', async () => {
     const code = await newLink();
     const pending = resolver.resolve(code);
     resolver.forget(code);
-    assert.equal(await pending, `https://example.com/${code}`);
+    assert.equal((await pending)?.url, `https://example.com/${code}`);
     assert.equal(resolver.peek(code), undefined);
     // The next lookup caches normally again.
     await resolver.resolve(code);
-    assert.equal(resolver.peek(code), `https://example.com/${code}`);
+    assert.equal(resolver.peek(code)?.url, `https://example.com/${code}`);
   });
 });
 
@@ -65,7 +65,7 @@ describe('link resolver with the LRU turned off', () => {
     const resolver = createLinkResolver({ config, log: createLogger('test', 'silent'), db, redis });
     const code = randomCode(12);
     await db.insert(urls).values({ shortCode: code, originalUrl: `https://example.com/${code}` });
-    assert.equal(await resolver.resolve(code), `https://example.com/${code}`);
+    assert.equal((await resolver.resolve(code))?.url, `https://example.com/${code}`);
     assert.equal(resolver.peek(code), undefined);
     await redis.del(linkCacheKey(code));
   });

@@ -1,6 +1,6 @@
 /** Pure validation of the link API's input: URL rules, custom codes, reserved words and body shapes. */
 import assert from 'node:assert/strict';
-import { checkUrl, isPossibleCode, ShortenBodySchema } from '../../api/routes/links.schema';
+import { checkUrl, fieldErrors, isPossibleCode, ShortenBodySchema } from '../../api/routes/links.schema';
 
 const accepted: Array<[string, string]> = [
   ['https://example.com', 'https://example.com'],
@@ -76,12 +76,29 @@ describe('link validation (unit)', () => {
     }
   });
 
-  it('bodies: must be an object with a string url; unknown fields are ignored', () => {
+  it('bodies: must be an object with a string url; an unknown field is an error that names it', () => {
     for (const body of [null, [], 42, 'https://e.com', { url: 42 }, { url: null }, { url: ['https://e.com'] }, {}]) {
       assert.equal(ShortenBodySchema.safeParse(body).success, false, JSON.stringify(body));
     }
-    const parsed = ShortenBodySchema.parse({ url: 'https://e.com', extra: 1 });
-    assert.deepEqual(parsed, { url: 'https://e.com' });
+    assert.deepEqual(ShortenBodySchema.parse({ url: 'https://e.com' }), { url: 'https://e.com' });
+    const refused = ShortenBodySchema.safeParse({ url: 'https://e.com', extra: 1 });
+    assert.equal(refused.success, false);
+    assert.deepEqual(fieldErrors(refused.error!), [{ type: 'extra_forbidden', loc: ['body', 'extra'], msg: "Unknown field 'extra'" }]);
+  });
+
+  it('link fields: expiry in the future, max_visits >= 1, password 4-128, at most 10 tags of a-z 0-9 - _', () => {
+    const ok = (extra: Record<string, unknown>) => ShortenBodySchema.safeParse({ url: 'https://e.com', ...extra }).success;
+    assert.equal(ok({ expires_at: '2999-01-01T00:00:00Z', max_visits: 1, password: 'abcd', tags: ['a-b_1'], title: 't', forward_query: false }), true);
+    assert.equal(ok({ expires_at: '2000-01-01T00:00:00Z' }), false, 'past expiry');
+    assert.equal(ok({ expires_at: '2999-01-01T00:00:00' }), false, 'no time zone');
+    assert.equal(ok({ max_visits: 0 }), false);
+    assert.equal(ok({ max_visits: 1.5 }), false);
+    assert.equal(ok({ password: 'abc' }), false);
+    assert.equal(ok({ password: 'x'.repeat(129) }), false);
+    assert.equal(ok({ tags: Array.from({ length: 11 }, (_, i) => `t${i}`) }), false);
+    assert.equal(ok({ tags: ['Upper'] }), false);
+    assert.equal(ok({ title: 'x'.repeat(201) }), false);
+    assert.equal(ok({ forward_query: 'yes' }), false);
   });
 
   it('possible codes: what the redirect path may look up', () => {
