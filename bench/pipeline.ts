@@ -4,10 +4,12 @@
  * flushes them. Reports sustained clicks/s (sent -> aggregated in Redis) and flush lag (a probe click's
  * send -> visible in urls.clicks). Run alone: `npx tsx bench/pipeline.ts [seconds] [clicks/s, 0 = max]`.
  */
+import type Redis from 'ioredis';
 import { createRedis, createTemporalClient } from '../infra/clients';
 import { createLogger } from '../observability/logger';
 import { createClickProducer } from '../queues/click-producer';
-import { toClickEvent } from '../queues/click-event';
+import type { ClickInput } from '../queues/click-sink';
+import { toClick } from '../queues/click-event';
 import { clickKeys, kafkaNames, scheduleIds } from '../queues/names';
 import { freePort, startProcess, type Child } from '../infra/child';
 import { processDef } from '../infra/processes';
@@ -37,6 +39,11 @@ export interface PipelineBenchResult {
   /** consumer alone: a backlog produced before it started, aggregated per second once it runs */
   consumer_backlog: { clicks: number; per_s: number };
   flush_interval_s: number;
+  /**
+   * Queue-Redis memory per click aggregated during the sustained run: `info_delta` from INFO used_memory
+   * (everything: dedup, pending counts, offsets), `dedup_keys` from MEMORY USAGE of the dedup keys alone.
+   */
+  redis_bytes_per_click: { info_delta: number; dedup_keys: number };
   /** probe clicks' send -> visible in urls.clicks, in ms */
   flush_lag_ms: { samples: number; p50: number; p95: number; max: number };
   goal: { clicks_per_s: number; met: boolean; lag_under_two_intervals: boolean };
@@ -44,6 +51,22 @@ export interface PipelineBenchResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+
+async function usedMemory(redis: Redis): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
+}
+
+/** MEMORY USAGE summed over the keys matching `pattern`. */
+async function dedupBytes(redis: Redis, pattern: string): Promise<number> {
+  let cursor = '0';
+  let total = 0;
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    for (const key of found) total += Number(await redis.memory('USAGE', key)) || 0;
+  } while (cursor !== '0');
+  return total;
+}
 
 /** Runs the bench; every process it starts is stopped before it returns. */
 export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise<PipelineBenchResult> {
@@ -59,8 +82,11 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   let consumer: Child | undefined;
   let worker: Child | undefined;
   const redis = createRedis(config, 'queue', log);
-  const producer = createClickProducer({
+  const hashKey = config.VISITOR_HASH_KEY ?? config.SHORT_CODE_KEY;
+  const producer = createClickProducer<ClickInput>({
     kafka, redis, keys, topic: names.clickTopic, log,
+    toClick: (c) => toClick(c, hashKey),
+    partitions: config.KAFKA_TOPIC_PARTITIONS,
     lingerMs: config.CLICK_PRODUCER_LINGER_MS,
     batchSize: config.CLICK_PRODUCER_BATCH_SIZE,
     maxBuffered: config.CLICK_PRODUCER_MAX_BUFFERED,
@@ -75,8 +101,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   };
 
   try {
-    const hashKey = config.VISITOR_HASH_KEY ?? config.SHORT_CODE_KEY;
-    const click = (code: string) => toClickEvent({ shortCode: code, at: new Date(), referrer: '', userAgent: 'bench', ip: '127.0.0.1' }, hashKey);
+    const click = (code: string): ClickInput => ({ shortCode: code, at: new Date(), referrer: '', userAgent: 'bench', ip: '127.0.0.1' });
 
     // The consumer's own rate: a backlog waits in the topic, then one consumer process works through it.
     const backlog = opts.quick ? 50_000 : 300_000;
@@ -91,6 +116,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     const backlogPerS = Math.round(backlog / ((Date.now() - consumerStart) / 1000));
     const countedBefore = await counted();
     worker = await startProcess(processDef('temporal-worker'), { env });
+    const memoryBefore = await usedMemory(redis);
+    const dedupBefore = await dedupBytes(redis, keys.seenRecords('*', 0).replace(/\*:0$/, '*'));
 
     // Probe clicks every 200 ms: their lag to urls.clicks is the flush lag under this load.
     const probes: number[] = [];
@@ -132,6 +159,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     const expected = countedBefore + sent + probes.length;
     await waitUntil(async () => (await counted()) >= expected, { timeoutMs: 600_000, intervalMs: 50, describe: async () => `aggregated ${await counted()} of ${sent}` });
     const aggregatedAt = Date.now();
+    const memoryAfter = await usedMemory(redis);
+    const dedupAfter = await dedupBytes(redis, keys.seenRecords('*', 0).replace(/\*:0$/, '*'));
     probing = false;
     await prober;
     await Promise.race([watcher, sleep(30_000)]);
@@ -147,6 +176,10 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       drain_after_producing_ms: aggregatedAt - producedAt,
       consumer_backlog: { clicks: backlog, per_s: backlogPerS },
       flush_interval_s: interval,
+      redis_bytes_per_click: {
+        info_delta: Math.round(((memoryAfter - memoryBefore) / sent) * 100) / 100,
+        dedup_keys: Math.round(((dedupAfter - dedupBefore) / sent) * 100) / 100,
+      },
       flush_lag_ms: { samples: lags.length, p50: pct(lags, 0.5), p95: pct(lags, 0.95), max: lagMax },
       goal: { clicks_per_s: 50_000, met: aggregatedPerS >= 50_000, lag_under_two_intervals: lagMax < 2 * interval * 1000 },
     };

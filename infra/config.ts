@@ -109,7 +109,7 @@ const schema = z.object({
   INGESTION_FLUSH_INTERVAL_SECONDS: z.coerce.number().positive().default(5),
   /** HMAC key of the anonymised visitor hash; defaults to SHORT_CODE_KEY. */
   VISITOR_HASH_KEY: z.string().min(16).optional(),
-  /** How long a click id is remembered to drop duplicates; must outlast the longest Kafka outage. */
+  /** How long a record id is remembered to drop duplicates; must outlast the longest Kafka outage. */
   INGESTION_DEDUP_TTL_SECONDS: int(86_400),
   CLICK_PRODUCER_LINGER_MS: int(5),
   CLICK_PRODUCER_BATCH_SIZE: z.coerce.number().int().positive().default(2000),

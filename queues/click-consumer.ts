@@ -101,9 +101,9 @@ async function main(): Promise<void> {
     keys,
     consumerName: `${hostname()}-${process.pid}`,
     log,
-    send: async (batch) => {
-      await producer.send({ topic: names.clickTopic, messages: batch });
-      clicksProduced.inc({ via: 'fallback' }, batch.length);
+    send: async (messages, clicks) => {
+      await producer.send({ topic: names.clickTopic, messages });
+      clicksProduced.inc({ via: 'fallback' }, clicks);
     },
     claimIdleMs: 10_000,
   });

@@ -1,10 +1,12 @@
 /**
- * The click event on the Kafka topic: one zod schema shared by the producer (API) and the consumers.
- * The visitor is an HMAC of ip + user agent, so the raw IP never leaves the API process.
+ * What a click is made of: the visitor is an HMAC of ip + user agent, so the raw IP never leaves the API
+ * process. Also the click event of format 1 (one JSON record per click), which producers before packed
+ * records (queues/click-record.ts) wrote and the consumers still read, so an upgrade loses no click.
  */
 import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { ClickInput } from './click-sink';
+import type { Click } from './click-record';
 
 const MAX_TEXT = 1024;
 
@@ -55,7 +57,21 @@ export function toClickEvent(click: ClickInput, hashKey: string): ClickEvent {
   };
 }
 
-/** Parses a raw Kafka value; the error says why a message is dead-lettered. */
+/** The click of a packed record (queues/click-record.ts), built in the producer's pump, off the response. */
+export function toClick(click: ClickInput, hashKey: string): Click {
+  const userAgent = click.userAgent.slice(0, MAX_TEXT);
+  return {
+    code: click.shortCode,
+    at: click.at.getTime(),
+    referrer: click.referrer.slice(0, MAX_TEXT),
+    userAgent,
+    visitorHash: visitorHash(hashKey, click.ip, click.userAgent),
+    bot: isBot(userAgent),
+    country: '',
+  };
+}
+
+/** Parses a raw Kafka value of format 1 (one JSON event per record); the error says why a message is dead-lettered. */
 export function parseClickEvent(value: Buffer | null): { ok: true; event: ClickEvent } | { ok: false; error: string } {
   if (!value) return { ok: false, error: 'empty message value' };
   let json: unknown;

@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Config } from '../infra/config';
 import type { Logger } from '../observability/logger';
-import { toClickEvent } from './click-event';
+import { toClick } from './click-event';
 import { createClickProducer } from './click-producer';
 import { createClickLedger } from './click-ledger';
 import { clickKeys, kafkaNames } from './names';
@@ -47,12 +47,15 @@ export function createClickSink(deps: ClickSinkDeps): KafkaClickSink {
   const { config } = deps;
   const keys = clickKeys(config.CLICK_BUFFER_KEY_PREFIX);
   const hashKey = config.VISITOR_HASH_KEY ?? config.SHORT_CODE_KEY;
-  const producer = createClickProducer({
+  const producer = createClickProducer<ClickInput>({
     kafka: deps.kafka,
     redis: deps.redisQueue,
     keys,
     topic: kafkaNames(config).clickTopic,
     log: deps.log.child({ component: 'click-producer' }),
+    // The visitor HMAC runs in the pump: the redirect's own tick only appends the raw click.
+    toClick: (click) => toClick(click, hashKey),
+    partitions: config.KAFKA_TOPIC_PARTITIONS,
     lingerMs: config.CLICK_PRODUCER_LINGER_MS,
     batchSize: config.CLICK_PRODUCER_BATCH_SIZE,
     maxBuffered: config.CLICK_PRODUCER_MAX_BUFFERED,
@@ -60,7 +63,7 @@ export function createClickSink(deps: ClickSinkDeps): KafkaClickSink {
   });
   const ledger = createClickLedger({ redis: deps.redisQueue, pool: deps.pool, keys });
   return {
-    record: (click) => producer.send(toClickEvent(click, hashKey)),
+    record: (click) => producer.send(click),
     totalClicks: async (code) => (await ledger.read(code))?.total ?? null,
     flush: () => producer.flush(),
     close: () => producer.close(),

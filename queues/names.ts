@@ -42,8 +42,10 @@ export function clickKeys(prefix: string) {
     snapshotPrefix: `${prefix}:snapshot:`,
     /** hash: current (batch id of the snapshot being flushed), epoch (bumped at each snapshot), started_ms */
     flush: `${prefix}:flush`,
-    /** per click id, while remembered: drops a click that reached the topic twice */
+    /** per click id of a format-1 record, while remembered: drops a click that reached the topic twice */
     seen: (clickId: string) => `${prefix}:seen:${clickId}`,
+    /** bitmap of the packed records `block * 65536 + bit` of one producer that were counted */
+    seenRecords: (producer: string, block: number) => `${prefix}:seen-records:${producer}:${block}`,
     /** hash "topic:partition" -> last offset aggregated, so a redelivered batch counts nothing */
     offsets: (group: string) => `${prefix}:offsets:${group}`,
     /** stream of producer batches that could not reach Kafka */

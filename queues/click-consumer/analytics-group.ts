@@ -6,7 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Consumer, Kafka } from 'kafkajs';
 import { insertClicks, type ClickRow } from '../../db/clickhouse/clicks';
 import { clickhouseRowsInserted, clicksConsumed } from '../../observability/click-metrics';
-import { parseClickEvent, type ClickEvent } from '../click-event';
+import { readForAnalytics, type DecodedClick } from '../click-record';
 
 export interface AnalyticsGroupDeps {
   kafka: Kafka;
@@ -15,16 +15,16 @@ export interface AnalyticsGroupDeps {
   group: string;
 }
 
-/** The ClickHouse row of a click event (DateTime without fractions, in UTC). */
-export function toClickRow(e: ClickEvent): ClickRow {
+/** The ClickHouse row of a click (DateTime without fractions, in UTC). */
+export function toClickRow(c: DecodedClick): ClickRow {
   return {
-    click_id: e.click_id,
-    short_code: e.short_code,
-    event_time: e.ts.slice(0, 19).replace('T', ' '),
-    referrer: e.referrer,
-    user_agent: e.user_agent,
-    visitor_hash: e.visitor_hash,
-    is_bot: e.bot ? 1 : 0,
+    click_id: c.clickId,
+    short_code: c.code,
+    event_time: new Date(c.at).toISOString().slice(0, 19).replace('T', ' '),
+    referrer: c.referrer,
+    user_agent: c.userAgent,
+    visitor_hash: c.visitorHash,
+    is_bot: c.bot ? 1 : 0,
   };
 }
 
@@ -48,8 +48,8 @@ export async function startAnalyticsGroup(deps: AnalyticsGroupDeps): Promise<Con
       const rows: ClickRow[] = [];
       for (const message of batch.messages) {
         // Malformed messages are the counting group's to dead-letter; here they are skipped.
-        const parsed = parseClickEvent(message.value);
-        if (parsed.ok) rows.push(toClickRow(parsed.event));
+        const read = readForAnalytics(message);
+        if (read.ok) for (const click of read.value) rows.push(toClickRow(click));
       }
       await insertClicks(deps.clickhouse, rows);
       clickhouseRowsInserted.inc(rows.length);

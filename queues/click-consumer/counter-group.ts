@@ -1,13 +1,14 @@
 /**
- * The counting consumer group: each partition batch is parsed, malformed messages are dead-lettered, valid
- * clicks are aggregated atomically in Redis (with the batch's offset), and only then is the offset committed.
+ * The counting consumer group: of each record it reads only the headers and the per-code counts (the head of
+ * a packed record; a format-1 record is one click), malformed records are dead-lettered, valid ones are
+ * aggregated atomically in Redis (with the batch's offset), and only then is the offset committed.
  * A crash anywhere before the commit redelivers the batch, and the aggregator counts nothing twice.
  */
 import type { Consumer, Kafka } from 'kafkajs';
-import type { ClickLedger } from '../click-ledger';
+import type { AggregateRecord, ClickLedger } from '../click-ledger';
 import { clicksConsumed } from '../../observability/click-metrics';
 import type { Logger } from '../../observability/logger';
-import { parseClickEvent } from '../click-event';
+import { readForCounting } from '../click-record';
 import type { DeadLetter, Rejected } from './dead-letter';
 
 export interface CounterGroupDeps {
@@ -38,12 +39,12 @@ export async function startCounterGroup(deps: CounterGroupDeps): Promise<Consume
     partitionsConsumedConcurrently: 3,
     eachBatch: async ({ batch, heartbeat }) => {
       if (batch.messages.length === 0) return;
-      const clicks = [];
+      const records: AggregateRecord[] = [];
       const rejected: Rejected[] = [];
       for (const message of batch.messages) {
-        const parsed = parseClickEvent(message.value);
-        if (parsed.ok) clicks.push({ offset: message.offset, clickId: parsed.event.click_id, code: parsed.event.short_code });
-        else rejected.push({ message, error: parsed.error });
+        const read = readForCounting(message);
+        if (read.ok) records.push({ ...read.value, offset: message.offset });
+        else rejected.push({ message, error: read.error });
       }
       if (rejected.length) {
         await deps.deadLetter(batch.topic, batch.partition, rejected);
@@ -54,7 +55,7 @@ export async function startCounterGroup(deps: CounterGroupDeps): Promise<Consume
         topic: batch.topic,
         partition: batch.partition,
         lastOffset,
-        clicks,
+        records,
       });
       clicksConsumed.inc({ group, outcome: 'counted' }, result.counted);
       clicksConsumed.inc({ group, outcome: 'duplicate' }, result.duplicates);

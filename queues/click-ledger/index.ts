@@ -22,7 +22,7 @@ import { aggregateBatch, type AggregateBatch, type AggregateResult } from './agg
 import { applyBatch, dropSnapshot, snapshotBatch, snapshotCodes, type ApplyResult, type ClickSnapshot } from './flush';
 import { readCount, type ClickCount } from './read';
 
-export type { AggregateBatch, AggregateClick, AggregateResult } from './aggregate';
+export type { AggregateBatch, AggregateRecord, AggregateResult } from './aggregate';
 export { LedgerError, type ApplyResult, type ClickSnapshot, type LedgerErrorType } from './flush';
 export type { ClickCount } from './read';
 
@@ -32,12 +32,12 @@ export interface ClickLedgerDeps {
   keys: ClickKeys;
   /** PostgreSQL; a ledger built without it (the consumer process) can only aggregate. */
   pool?: Pool;
-  /** How long a click id is remembered to drop duplicates (aggregate). */
+  /** How long a record id is remembered to drop duplicates (aggregate). */
   dedupTtlSeconds?: number;
 }
 
 export interface ClickLedger {
-  /** Counts each click of a consumed batch at most once and records the batch's last offset for `group`. */
+  /** Counts each record of a consumed batch at most once and records the batch's last offset for `group`. */
   aggregate(group: string, batch: AggregateBatch): Promise<AggregateResult>;
   /** Moves pending aside under a new batch id, or returns the unfinished snapshot; null when idle. */
   snapshot(): Promise<ClickSnapshot | null>;

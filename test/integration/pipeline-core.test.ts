@@ -1,6 +1,7 @@
 /**
- * The click pipeline's building blocks against real Redis and PostgreSQL: aggregation counts each click
- * once (redelivered batches, duplicated click ids), flush activities apply each batch once, and the ledger's
+ * The click pipeline's building blocks against real Redis and PostgreSQL: aggregation counts each record
+ * once (redelivered batches, duplicated click ids and record ids, both formats side by side), flush
+ * activities apply each batch once, and the ledger's
  * read stays exact (never down, never above what was sent) while flushes run.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { Pool } from 'pg';
 import { createFlushActivities } from '../../activities/flush-clicks';
 import { linkCacheKey } from '../../db/link-cache';
 import { createRedis } from '../../infra/clients';
-import { createClickLedger, type AggregateBatch } from '../../queues/click-ledger';
+import { createClickLedger, type AggregateBatch, type AggregateRecord } from '../../queues/click-ledger';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env';
 
 describe('click pipeline core (Redis + PostgreSQL)', function () {
@@ -27,12 +28,20 @@ describe('click pipeline core (Redis + PostgreSQL)', function () {
     const ledger = createClickLedger({ redis: env.redisQueue, keys: env.keys, dedupTtlSeconds: 600 });
     return { aggregateClicks: (batch: AggregateBatch) => ledger.aggregate('g1', batch) };
   };
-  const clicks = (codes: string[], firstOffset: number) =>
-    codes.map((code, i) => ({ offset: String(firstOffset + i), clickId: randomUUID(), code }));
+  /** Format-1 records: one click each, deduplicated by its random click id. */
+  const legacy = (code: string, offset: string, clickId: string = randomUUID()): AggregateRecord =>
+    ({ format: 'click', clickId, codes: [code], counts: [1], total: 1, offset });
+  const clicks = (codes: string[], firstOffset: number) => codes.map((code, i) => legacy(code, String(firstOffset + i)));
+  /** A packed record of `counts` from producer `producer`. */
+  const packed = (producer: string, seq: number, offset: string, counts: Record<string, number>): AggregateRecord => {
+    const codes = Object.keys(counts);
+    const n = codes.map((c) => counts[c]);
+    return { format: 'packed', id: { producer, seq }, codes, counts: n, total: n.reduce((a, b) => a + b, 0), offset };
+  };
 
   it('counts a redelivered batch and a click sent twice only once', async () => {
     const agg = aggregator();
-    const batch = { topic: 't', partition: 0, lastOffset: '4', clicks: clicks(['a', 'a', 'b', 'a', 'b'], 0) };
+    const batch = { topic: 't', partition: 0, lastOffset: '4', records: clicks(['a', 'a', 'b', 'a', 'b'], 0) };
     assert.deepEqual(await agg.aggregateClicks(batch), { counted: 5, duplicates: 0, redelivered: 0 });
     assert.deepEqual(await agg.aggregateClicks(batch), { counted: 0, duplicates: 0, redelivered: 5 });
     // A partly redelivered batch overlaps the stored offset; a retried send puts a click at a new offset.
@@ -40,18 +49,46 @@ describe('click pipeline core (Redis + PostgreSQL)', function () {
       topic: 't',
       partition: 0,
       lastOffset: '7',
-      clicks: [
-        { ...batch.clicks[4], offset: '4' },
-        { offset: '5', clickId: randomUUID(), code: 'b' },
-        { ...batch.clicks[0], offset: '6' },
-        { offset: '7', clickId: randomUUID(), code: 'c' },
+      records: [
+        { ...batch.records[4], offset: '4' },
+        legacy('b', '5'),
+        { ...batch.records[0], offset: '6' },
+        legacy('c', '7'),
       ],
     };
     assert.deepEqual(await agg.aggregateClicks(overlap), { counted: 2, duplicates: 1, redelivered: 1 });
     // Another partition's offsets are independent.
-    const p1 = { topic: 't', partition: 1, lastOffset: '0', clicks: clicks(['c'], 0) };
+    const p1 = { topic: 't', partition: 1, lastOffset: '0', records: clicks(['c'], 0) };
     assert.deepEqual(await agg.aggregateClicks(p1), { counted: 1, duplicates: 0, redelivered: 0 });
     assert.deepEqual(await env.redisQueue.hgetall(env.keys.pending), { a: '3', b: '3', c: '2' });
+    await env.redisQueue.del(env.keys.pending);
+  });
+
+  it('counts a packed record once per record id, next to format-1 records, in one bit per record', async () => {
+    const agg = aggregator();
+    const producer = `p${randomUUID().slice(0, 8)}`;
+    const first = packed(producer, 7, '10', { a: 3, b: 1 });
+    const mixed = { topic: 'm', partition: 0, lastOffset: '11', records: [first, legacy('a', '11')] };
+    assert.deepEqual(await agg.aggregateClicks(mixed), { counted: 5, duplicates: 0, redelivered: 0 });
+    assert.deepEqual(await agg.aggregateClicks(mixed), { counted: 0, duplicates: 0, redelivered: 5 });
+    // The same record again under a new offset (a retried send, a drained fallback entry), then new records,
+    // one of them in the producer's next bitmap block.
+    const again = {
+      topic: 'm',
+      partition: 0,
+      lastOffset: '14',
+      records: [{ ...first, offset: '12' }, packed(producer, 8, '13', { b: 2 }), packed(producer, 65_536 + 7, '14', { c: 1 })],
+    };
+    assert.deepEqual(await agg.aggregateClicks(again), { counted: 3, duplicates: 4, redelivered: 0 });
+    assert.deepEqual(await env.redisQueue.hgetall(env.keys.pending), { a: '4', b: '3', c: '1' });
+    // Two bitmaps of a few bytes each, with the dedup TTL.
+    const block0 = env.keys.seenRecords(producer, 0);
+    assert.equal(await env.redisQueue.getbit(block0, 7), 1);
+    assert.equal(await env.redisQueue.getbit(block0, 9), 0);
+    assert.equal(await env.redisQueue.getbit(env.keys.seenRecords(producer, 1), 7), 1);
+    assert.ok((await env.redisQueue.strlen(block0)) <= 2);
+    const ttl = await env.redisQueue.ttl(block0);
+    assert.ok(ttl > 500 && ttl <= 600, `ttl ${ttl}`);
     await env.redisQueue.del(env.keys.pending);
   });
 
@@ -110,7 +147,7 @@ describe('click pipeline core (Redis + PostgreSQL)', function () {
       const produce = (async () => {
         for (let offset = 100; sent < total; offset += 10) {
           const batch = clicks(Array(10).fill(code) as string[], offset);
-          await agg.aggregateClicks({ topic: 'stats', partition: 0, lastOffset: String(offset + 9), clicks: batch });
+          await agg.aggregateClicks({ topic: 'stats', partition: 0, lastOffset: String(offset + 9), records: batch });
           sent += 10;
         }
       })();

@@ -3,11 +3,18 @@
  * consumer (SIGKILL), the Temporal worker (SIGKILL), an API (SIGTERM, graceful) and the Kafka broker are
  * killed and brought back in turn; once drained, PostgreSQL and ClickHouse hold exactly the 307s received.
  * A SIGKILLed API could lose its last in-memory batch (a few ms of clicks), so APIs are only SIGTERMed here.
+ * The format upgrade: one-click JSON records (format 1) left in the topic and the fallback stream by the
+ * previous producer are counted exactly once next to the packed records of the current one.
  *
  * PIPELINE_TEST_CLICKS sets the number of redirects (default 100,000: a few minutes on two cores).
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createKafka } from '../../infra/clients';
 import { startService, stopService } from '../../infra/stack';
+import { appendLegacyFallback } from '../../queues/click-fallback';
+import { createSafeProducer } from '../../queues/kafka-producer';
+import { kafkaNames } from '../../queues/names';
 import { median, runRedirectLoad } from '../helpers/load';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env';
 import { readMetric, startPipeline, waitForCounts, type PipelineProcs } from '../helpers/pipeline-procs';
@@ -145,5 +152,46 @@ describe('click pipeline under faults (real processes, shared stack)', function 
       throw new Error(`${err.message}\nfallback stream: ${backlog} batches\nconsumer:\n${procs.consumer.tail(25)}\nworker:\n${procs.worker.tail(10)}`);
     });
     await waitUntil(async () => (await env.redisQueue.xlen(env.keys.fallback)) === 0, { timeoutMs: 30_000, describe: () => 'fallback stream not drained' });
+  });
+
+  it('counts format-1 clicks left in the topic and the fallback stream next to packed ones (an upgrade)', async () => {
+    const codes = await env.createLinks(40);
+    const expected = new Map<string, number>();
+    const add = (code: string, n = 1) => expected.set(code, (expected.get(code) ?? 0) + n);
+    // The consumer is down while the old producer's clicks wait, as during a rolling upgrade.
+    assert.equal(await procs.consumer.kill('SIGTERM'), 0, procs.consumer.tail());
+    const old = Array.from({ length: Math.max(1000, Math.floor(N / 20)) }, (_, i) => {
+      const code = codes[i % codes.length];
+      add(code);
+      const event = {
+        click_id: randomUUID(), short_code: code, ts: new Date().toISOString(), referrer: '', user_agent: 'old-producer',
+        visitor_hash: 'ab'.repeat(16), bot: false,
+      };
+      return { key: code, value: JSON.stringify(event) };
+    });
+    const inTopic = old.slice(0, Math.floor(old.length * 0.8));
+    const inStream = old.slice(inTopic.length);
+    const kafka = createKafka(env.config, `test-upgrade-${env.suffix}`);
+    const producer = createSafeProducer(kafka, { retries: 5 });
+    try {
+      // A retried send of the old producer: the first 100 clicks reach the topic twice.
+      for (const batch of [inTopic, inTopic.slice(0, 100)]) {
+        await producer.send({ topic: kafkaNames(env.config).clickTopic, messages: batch });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    for (let i = 0; i < inStream.length; i += 100) {
+      assert.ok(await appendLegacyFallback(env.redisQueue, env.keys, 1000, inStream.slice(i, i + 100)));
+    }
+    // New-format clicks from the upgraded APIs, queued behind the old ones.
+    const load = await runRedirectLoad({ targets: procs.liveApiUrls, codes, total: 2000, concurrency: 8 });
+    for (const [code, n] of load.byCode) add(code, n);
+    await procs.consumer.start();
+    await waitForCounts(env, expected, 180_000);
+    await waitUntil(async () => (await env.redisQueue.xlen(env.keys.fallback)) === 0, { timeoutMs: 30_000, describe: () => 'fallback stream not drained' });
+    // The restarted consumer's counters started from zero.
+    const duplicates = await readMetric(procs.consumerMetricsUrl, 'clicks_consumed_total', 'outcome="duplicate"');
+    assert.ok(duplicates >= 100, `the 100 re-sent format-1 clicks were not seen as duplicates (${duplicates})`);
   });
 });
