@@ -24,6 +24,7 @@ export const LOCAL_PORTS = Object.freeze(
       clickhouseTcp: 19000,
       temporal: 17233,
       temporalUi: 18233,
+      prometheus: 19090,
       api: 8000,
       // Metrics ports of the processes under `npm start` (infra/processes.ts).
       apiMetrics: 9463,
@@ -35,7 +36,7 @@ export const LOCAL_PORTS = Object.freeze(
 ) as Readonly<
   Record<
     | 'postgres' | 'redisCache' | 'redisQueue' | 'kafka' | 'kafkaController' | 'clickhouseHttp' | 'clickhouseTcp'
-    | 'temporal' | 'temporalUi' | 'api' | 'apiMetrics' | 'temporalWorkerMetrics' | 'keygenWorkerMetrics' | 'clickConsumerMetrics',
+    | 'temporal' | 'temporalUi' | 'prometheus' | 'api' | 'apiMetrics' | 'temporalWorkerMetrics' | 'keygenWorkerMetrics' | 'clickConsumerMetrics',
     number
   >
 >;

@@ -3,7 +3,7 @@
  * the API to report healthy and prints where everything is. Ctrl-C stops the processes in order; the stack
  * keeps running (`npm run stack -- down` stops it).
  */
-import { loadConfig } from './config';
+import { LOCAL_PORTS, loadConfig } from './config';
 import { ADMIN_PASSWORD_FILE, localSecret } from './local-secrets';
 import { stackUp } from './stack';
 import { PROCESSES, metricsEnv, metricsPorts } from './processes';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       `  API             ${config.BASE_URL}  (docs: ${config.BASE_URL}/docs, health: ${config.BASE_URL}/health)`,
       `  Temporal Web UI ${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/schedules`,
       `  Bull Board      ${config.BASE_URL}/admin/queues  (user ${config.ADMIN_USER}, password ${process.env.ADMIN_PASSWORD ? 'from ADMIN_PASSWORD' : 'in .cache/admin-password'})`,
-      `  Metrics         ${PROCESSES.map((p) => `${p.name} :${ports[p.name]}`).join(', ')}`,
+      `  Prometheus      http://127.0.0.1:${LOCAL_PORTS.prometheus}/alerts  (scrapes every process: ${PROCESSES.map((p) => `${p.name} :${ports[p.name]}`).join(', ')})`,
       '  Ctrl-C stops the processes.',
       '',
     ].join('\n'),

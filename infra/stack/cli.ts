@@ -1,5 +1,8 @@
 /** `npm run stack -- up|down|status|logs` — the local stack as plain processes on 127.0.0.1. */
 import { spawn } from 'node:child_process';
+import { loadConfig } from '../config';
+import { PROCESSES, metricsPorts } from '../processes';
+import { HOST, httpGet } from './probes';
 import { tailLines } from './process';
 import { StackError, reporter } from './report';
 import { down, status, up } from './runner';
@@ -8,14 +11,40 @@ import { SERVICE_NAMES, selectServices } from './services';
 const USAGE = `usage: npm run stack -- <command>
   up [service...] [--quiet]   install what is missing, start what is down, wait until ready
   down [service...]           stop services and verify no process is left
-  status                      service, state, pid, endpoint
+  status                      every service and app process (npm start): state, pid, address
   logs <service> [-f]         last 100 lines of a service's log; -f follows it
 services: ${SERVICE_NAMES.join(', ')}`;
 
-function printStatusTable(rows: Awaited<ReturnType<typeof status>>): void {
-  const table = [
-    ['SERVICE', 'STATE', 'PID', 'ENDPOINT'],
-    ...rows.map((r) => [r.service, r.up ? 'up' : 'down', r.pid === undefined ? '-' : String(r.pid), r.endpoint]),
+type Row = [name: string, state: string, pid: string, address: string];
+
+/**
+ * The processes `npm start` runs, probed where they serve: the API's /ready on its port, every process's
+ * /metrics on the port the manifest gives it. The supervisor owns their pids, so none is shown.
+ */
+async function appRows(): Promise<Row[]> {
+  const config = loadConfig();
+  const ports = metricsPorts();
+  return Promise.all(
+    PROCESSES.map(async (p): Promise<Row> => {
+      const metricsUrl = `http://${HOST}:${ports[p.name]}/metrics`;
+      const metrics = await httpGet(metricsUrl, 1000);
+      let state = metrics?.status === 200 ? 'up' : 'down';
+      let address = `metrics ${metricsUrl}`;
+      if (p.readyPath) {
+        const ready = await httpGet(`${config.BASE_URL}${p.readyPath}`, 2000);
+        state = ready === undefined ? 'down' : ready.status === 200 ? 'up' : `not ready (${ready.status})`;
+        address = `${config.BASE_URL}  ${address}`;
+      }
+      return [`app:${p.name}`, state, '-', address];
+    }),
+  );
+}
+
+function printStatusTable(rows: Awaited<ReturnType<typeof status>>, apps: Row[]): void {
+  const table: Row[] = [
+    ['SERVICE', 'STATE', 'PID', 'ADDRESS'],
+    ...rows.map((r): Row => [r.service, r.up ? 'up' : 'down', r.pid === undefined ? '-' : String(r.pid), r.endpoint]),
+    ...apps,
   ];
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
   for (const row of table) process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}\n`);
@@ -49,8 +78,8 @@ async function main(argv: string[]): Promise<number> {
       await down(selectServices(names), reporter(false));
       return 0;
     case 'status': {
-      const rows = await status(selectServices(names));
-      printStatusTable(rows);
+      const [rows, apps] = await Promise.all([status(selectServices(names)), names.length ? Promise.resolve([]) : appRows()]);
+      printStatusTable(rows, apps);
       return 0;
     }
     case 'logs':

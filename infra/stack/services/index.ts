@@ -1,6 +1,7 @@
 import { clickhouse } from './clickhouse';
 import { kafka } from './kafka';
 import { postgres } from './postgres';
+import { prometheus } from './prometheus';
 import { redisCache, redisQueue } from './redis';
 import { temporal } from './temporal';
 import { SERVICE_NAMES, type Service, type ServiceName } from './types';
@@ -14,6 +15,7 @@ const ALL: Record<ServiceName, Service> = {
   kafka,
   clickhouse,
   temporal,
+  prometheus,
 };
 
 export function isServiceName(name: string): name is ServiceName {

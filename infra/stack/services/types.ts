@@ -1,4 +1,4 @@
-export const SERVICE_NAMES = ['postgres', 'redis-cache', 'redis-queue', 'kafka', 'clickhouse', 'temporal'] as const;
+export const SERVICE_NAMES = ['postgres', 'redis-cache', 'redis-queue', 'kafka', 'clickhouse', 'temporal', 'prometheus'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** One local server. Methods are idempotent so `up` can be re-run at any point after a crash. */
