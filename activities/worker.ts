@@ -1,5 +1,5 @@
 /** The Temporal worker process: runs the workflows and activities and keeps the Schedules up to date. */
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { closeRedis, createRedis, createTemporalClient } from '../infra/clients';
 import { createPg } from '../db/client';
 import { evictLink } from '../db/link-cache';
@@ -10,8 +10,8 @@ import { createLogger } from '../observability/logger';
 import { serveMetrics } from '../observability/metrics-server';
 import { clickKeys } from '../queues/names';
 import { createActivities } from '.';
-import { countActivityFailures, metricsSinks } from './interceptors';
 import { ensureSchedules } from './schedules';
+import { createTemporalWorker } from './temporal-worker';
 
 /**
  * The SDK passes failures as Error objects inside its metadata, which JSON logs print as `{}`: spell out
@@ -50,11 +50,10 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }).catch((err: unknown) => {
     throw unreachable('TEMPORAL_ADDRESS', 'Temporal', `grpc://${config.TEMPORAL_ADDRESS}`, err);
   });
-  const worker = await Worker.create({
+  const worker = await createTemporalWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowsPath: require.resolve('../workflows'),
     activities: createActivities({
       db,
       redisCache,
@@ -67,11 +66,6 @@ async function main(): Promise<void> {
         evictLinks: (codes) => evictLink(redisCache, codes),
       },
     }),
-    interceptors: {
-      activity: [countActivityFailures],
-      workflowModules: [require.resolve('../workflows/metrics-interceptor')],
-    },
-    sinks: metricsSinks,
   });
   const { client, connection: clientConnection } = await createTemporalClient(config);
   await ensureSchedules(client, config);

@@ -124,7 +124,8 @@ const schema = z.object({
   CACHE_WARMER_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
   CACHE_TTL_SECONDS: int(3600),
   LRU_MAX_ENTRIES: int(100_000),
-  LRU_TTL_MS: int(10_000),
+  // A safety net only: every change of a link is pushed to each replica's LRU over pub/sub.
+  LRU_TTL_MS: int(300_000),
   NEGATIVE_CACHE_TTL_MS: int(30_000),
 
   /** When set, the API also serves /metrics on its public port, to requests bearing this token. */

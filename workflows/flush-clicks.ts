@@ -1,10 +1,19 @@
 /**
  * FlushClicksWorkflow: one flush of the aggregated clicks, started by the flush-clicks Schedule.
- * snapshot -> apply (one PostgreSQL transaction keyed by the batch id) -> invalidate caches -> drop snapshot.
+ * snapshot -> apply (one PostgreSQL transaction keyed by the batch id) -> drop snapshot.
  * A failed run leaves its snapshot "current"; the next run picks it up again, so nothing is lost or doubled.
+ * The flush leaves cached links alone: a cached link holds no count anyone reads, and it is evicted only
+ * when the link itself changes.
  */
-import { ActivityFailure, log, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+
+/**
+ * Flushes started before this patch called invalidateLinks between apply and drop. Once no such flush can
+ * still be running (flushes take seconds; wait a day after the deploy), replace patched() with
+ * deprecatePatch(), then drop the old branch, the invalidateLinks activity and the pre-patch histories.
+ */
+export const PATCH_KEEP_CACHED_LINKS = 'flush-keeps-cached-links';
 
 const retry = {
   initialInterval: '1 second',
@@ -19,7 +28,7 @@ const { snapshotClicks, applyClickBatch, dropClickSnapshot } = proxyActivities<A
   retry,
 });
 
-// The cache only holds a stale clicks field; its TTL repairs it, so a cache outage must not stall flushes.
+// Old flushes only. A cache outage must not stall them: the cached copies expire on their own.
 const { invalidateLinks } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { ...retry, maximumAttempts: 3 },
@@ -37,11 +46,13 @@ export async function flushClicksWorkflow(): Promise<FlushClicksResult> {
   if (!snapshot) return { batchId: null, applied: false, links: 0, clicks: 0 };
   const { batchId } = snapshot;
   const applied = await applyClickBatch(batchId);
-  try {
-    await invalidateLinks(batchId);
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    log.warn('cache invalidation failed; cached copies expire on their own', { batchId, error: err.message });
+  if (!patched(PATCH_KEEP_CACHED_LINKS)) {
+    try {
+      await invalidateLinks(batchId);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('cache invalidation failed; cached copies expire on their own', { batchId, error: err.message });
+    }
   }
   await dropClickSnapshot(batchId);
   return { batchId, ...applied };

@@ -4,13 +4,12 @@
  * (history), it is counted in the metrics, and the clicks are applied exactly once when the database answers.
  */
 import assert from 'node:assert/strict';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { drizzle } from 'drizzle-orm/node-postgres';
+import { NativeConnection } from '@temporalio/worker';
 import { Client, Pool } from 'pg';
 import { createActivities } from '../../activities';
-import { countActivityFailures } from '../../activities/interceptors';
+import { createTemporalWorker } from '../../activities/temporal-worker';
+import { createDb } from '../../db/client';
 import { runMigrations } from '../../db/migrate';
-import * as schema from '../../db/schema';
 import { createRedis, createTemporalClient } from '../../infra/clients';
 import { activityFailures } from '../../observability/click-metrics';
 import { WORKFLOW_FLUSH_CLICKS } from '../../queues/names';
@@ -43,14 +42,12 @@ describe('flush workflow retries (real Temporal server)', function () {
     await admin.connect();
     const failuresBefore = (await activityFailures.get()).values.find((v) => v.labels.activity === 'applyClickBatch')?.value ?? 0;
     try {
-      const worker = await Worker.create({
+      const worker = await createTemporalWorker({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowsPath: require.resolve('../../workflows'),
-        interceptors: { activity: [countActivityFailures] },
         activities: createActivities({
-          db: drizzle(latePool, { schema }),
+          db: createDb(latePool),
           redisCache,
           cacheTtlSeconds: 60,
           clicks: { redisQueue: env.redisQueue, redisCache, pool: latePool, keys: env.keys },

@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { Queue, Worker as BullWorker, QueueEvents } from 'bullmq';
 import { eq, gte } from 'drizzle-orm';
 import { createActivities } from '../../activities';
+import { createTemporalWorker } from '../../activities/temporal-worker';
 import { linkCacheKey, parseCachedLink } from '../../db/link-cache';
 import { runMigrations } from '../../db/migrate';
 import { urls } from '../../db/schema';
@@ -106,11 +107,10 @@ describe('stack round trips', function () {
       // The most-clicked link by far, so a top-1 warm-up must pick it (rows of an interrupted run go first).
       await db.delete(urls).where(gte(urls.clicks, 1e12));
       await db.insert(urls).values({ shortCode: code, originalUrl: 'https://example.com/warm', clicks: 1e12 });
-      const worker = await Worker.create({
+      const worker = await createTemporalWorker({
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue,
-        workflowsPath: require.resolve('../../workflows'),
         activities: createActivities({ db, redisCache, cacheTtlSeconds: 60 }),
       });
       const client = new TemporalClient({ connection, namespace: config.TEMPORAL_NAMESPACE });

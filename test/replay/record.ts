@@ -1,12 +1,15 @@
 /**
  * Records real histories of the workflows for the replay test: runs each one on the local Temporal server
  * with the real activities on an isolated pipeline, then writes fetchHistory() as JSON under histories/.
- * Run it again (npx tsx test/replay/record.ts) after a deliberate workflow change, and commit the result.
+ * Run it again (npx tsx test/replay/record.ts) after a deliberate workflow change, and commit the result;
+ * rename a history first when its old shape must keep replaying (flush-clicks-pre-patch.json: the flush
+ * before it stopped evicting cached links).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { createTemporalWorker } from '../../activities/temporal-worker';
 import { createRedis, createTemporalClient } from '../../infra/clients';
 import { createPg } from '../../db/client';
 import { WORKFLOW_FLUSH_CLICKS, WORKFLOW_WARM_CACHE } from '../../queues/names';
@@ -22,12 +25,10 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const { client, connection: clientConnection } = await createTemporalClient(config);
   try {
-    const worker = await Worker.create({
+    const worker = await createTemporalWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowsPath: require.resolve('../../workflows'),
-      interceptors: { workflowModules: [require.resolve('../../workflows/metrics-interceptor')] },
       activities: createActivities({
         db,
         redisCache,
