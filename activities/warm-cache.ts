@@ -1,5 +1,5 @@
 /** Cache warming: the most-clicked links are written to Redis before their cached copies expire. */
-import { desc } from 'drizzle-orm';
+import { desc, isNull } from 'drizzle-orm';
 import type Redis from 'ioredis';
 import type { Db } from '../db/client';
 import { linkCacheKey, toCachedLink } from '../db/link-cache';
@@ -21,7 +21,8 @@ export function createWarmCacheActivities(deps: WarmCacheDeps) {
     /** Loads the top `topN` links by clicks into Redis in pipelined chunks; safe to run twice. */
     async warmCache(topN: number): Promise<WarmCacheResult> {
       if (topN <= 0) return { warmed: 0 };
-      const rows = await deps.db.select().from(urls).orderBy(desc(urls.clicks)).limit(topN);
+      // Deleted links keep their rows as tombstones; caching one would bring it back to life for a TTL.
+      const rows = await deps.db.select().from(urls).where(isNull(urls.deletedAt)).orderBy(desc(urls.clicks)).limit(topN);
       for (let i = 0; i < rows.length; i += 500) {
         const pipeline = deps.redisCache.pipeline();
         for (const row of rows.slice(i, i + 500)) {

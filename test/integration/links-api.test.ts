@@ -4,6 +4,8 @@
  * issue 12. Every rejected request is checked to leave the urls table byte for byte unchanged.
  */
 import assert from 'node:assert/strict';
+import { createWarmCacheActivities } from '../../activities/warm-cache';
+import { linkCacheKey } from '../../db/link-cache';
 import { findLinkByCode } from '../../db/links';
 import { expectClicks, startApi, randomCode, TEST_BASE_URL, type ApiHarness } from '../helpers/api';
 
@@ -112,6 +114,10 @@ describe('links API: lifecycle, limits, passwords, bulk and export (integration)
     assert.equal((await api.http.get(`/api/stats/${code}`)).status, 404);
     assert.equal((await api.http.delete(`/api/links/${code}`)).status, 404);
     await unchanged('reuse of a deleted code', () => create({ url: U, custom_code: code }), 409);
+    // The cache warmer must not bring the deleted link back into Redis.
+    const { db, redisCache } = api.runtime.deps;
+    await createWarmCacheActivities({ db, redisCache, cacheTtlSeconds: 60 }).warmCache(1_000_000);
+    assert.equal(await redisCache.exists(linkCacheKey(code)), 0);
   });
 
   it('an expired link is 410 and its clicks are not counted', async () => {
