@@ -1,14 +1,15 @@
 /** Creates or updates the Temporal Schedules at boot, so a changed interval takes effect on restart. */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { createTemporalClient } from '../infra/clients';
 import type { Config } from '../infra/config';
-import { WORKFLOW_FLUSH_CLICKS, WORKFLOW_WARM_CACHE, scheduleIds } from '../queues/names';
+import { WORKFLOW_FLUSH_CLICKS, WORKFLOW_WARM_CACHE, deploymentNames } from '../queues/names';
 
 /** The schedules this deployment runs, derived from config. */
 export function scheduleDefinitions(config: Config): ScheduleOptions[] {
   const common = {
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
   } as const;
-  const ids = scheduleIds(config);
+  const { scheduleIds: ids, taskQueue } = deploymentNames(config);
   return [
     {
       scheduleId: ids.flushClicks,
@@ -17,7 +18,7 @@ export function scheduleDefinitions(config: Config): ScheduleOptions[] {
         type: 'startWorkflow',
         workflowType: WORKFLOW_FLUSH_CLICKS,
         workflowId: ids.flushClicks,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        taskQueue,
         args: [],
         // A run stuck on a long outage is cut off; the next one resumes its snapshot.
         workflowExecutionTimeout: '10 minutes',
@@ -31,7 +32,7 @@ export function scheduleDefinitions(config: Config): ScheduleOptions[] {
         type: 'startWorkflow',
         workflowType: WORKFLOW_WARM_CACHE,
         workflowId: ids.warmCache,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        taskQueue,
         args: [{ topN: config.CACHE_WARMER_TOP_N }],
         workflowExecutionTimeout: '5 minutes',
       },
@@ -54,5 +55,17 @@ export async function ensureSchedules(client: Client, config: Config): Promise<v
         policies: { ...prev.policies, ...def.policies },
       }));
     }
+  }
+}
+
+/** Deletes this deployment's schedules (an isolated test or bench deployment, when it is done). */
+export async function removeSchedules(config: Config): Promise<void> {
+  const { client, connection } = await createTemporalClient(config);
+  try {
+    await Promise.all(
+      Object.values(deploymentNames(config).scheduleIds).map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)),
+    );
+  } finally {
+    await connection.close();
   }
 }

@@ -8,7 +8,7 @@ import { Shutdown } from '../infra/shutdown';
 import { exitOnStartupFailure, unreachable } from '../infra/startup';
 import { createLogger } from '../observability/logger';
 import { serveMetrics } from '../observability/metrics-server';
-import { clickKeys } from '../queues/names';
+import { clickKeys, deploymentNames } from '../queues/names';
 import { createActivities } from '.';
 import { ensureSchedules } from './schedules';
 import { createTemporalWorker } from './temporal-worker';
@@ -31,6 +31,7 @@ function withReadableErrors(meta: Record<string, unknown> | undefined): Record<s
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('temporal-worker', config.LOG_LEVEL);
+  const names = deploymentNames(config);
   // The SDK's own logs (bundling, state changes) go through pino, warnings and above only.
   // Our Shutdown handles the signals; the SDK's own handlers would race it, even before a worker exists.
   Runtime.install({
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   const worker = await createTemporalWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    taskQueue: names.taskQueue,
     activities: createActivities({
       db,
       redisCache,
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
         redisQueue,
         redisCache,
         pool,
-        keys: clickKeys(config.CLICK_BUFFER_KEY_PREFIX),
+        keys: clickKeys(names.clickKeyPrefix),
         evictLinks: (codes) => evictLink(redisCache, codes),
       },
     }),
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   shutdown.add('servers', 'metrics', closeMetrics);
   shutdown.add('workers', 'temporal-worker', () => worker.shutdown());
   shutdown.add('connections', 'temporal-client', () => clientConnection.close());
-  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'temporal worker running');
+  log.info({ taskQueue: names.taskQueue }, 'temporal worker running');
   await worker.run();
   await connection.close();
 }

@@ -5,8 +5,7 @@ import { createPg } from '../db/client';
 import type { Config } from '../infra/config';
 import { createHealthChecker } from '../infra/health';
 import type { Logger } from '../observability/logger';
-import { createKeygen } from '../queues/keygen/keygen';
-import { closeKeygenEvents, createKeygenEvents, createKeygenQueue } from '../queues/keygen/queue';
+import { createKeygenRuntime } from '../queues/keygen/runtime';
 import { createClickSink } from '../queues/click-sink';
 import type { AppDeps } from './deps';
 import { createAuthenticator } from './auth';
@@ -24,9 +23,8 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
   const { pool, db } = createPg(config, log);
   const redisCache = createRedis(config, 'cache', log);
   const redisQueue = createRedis(config, 'queue', log);
-  const keygenQueue = createKeygenQueue(redisQueue, { prefix: config.QUEUE_PREFIX, log });
-  const keygenEvents = createKeygenEvents(redisQueue, { prefix: config.QUEUE_PREFIX, log });
-  const keygen = createKeygen({ config, log, pool, queue: keygenQueue, events: keygenEvents, queueRedis: redisQueue });
+  const keygenRuntime = createKeygenRuntime(config, log, pool, redisQueue);
+  const { keygen, queue: keygenQueue } = keygenRuntime;
   // Fills the first block in the background; start() never rejects (nextCode retries or answers 503).
   void keygen.start();
   const kafka = createKafka(config, 'linkhop-api', log);
@@ -65,8 +63,7 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
     },
     close: async () => {
       await clicks.close().catch((err: unknown) => log.error({ err }, 'clicks not flushed at shutdown'));
-      await keygen.close();
-      await Promise.allSettled([closeKeygenEvents(keygenEvents), keygenQueue.close()]);
+      await keygenRuntime.close();
       await Promise.allSettled([
         pool.end(),
         closeRedis(redisCache),

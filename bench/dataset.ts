@@ -10,7 +10,7 @@ import { createKafka, createRedis } from '../infra/clients';
 import { createPg } from '../db/client';
 import type { Config } from '../infra/config';
 import { urls } from '../db/schema';
-import { clickKeys, kafkaNames } from '../queues/names';
+import { clickKeys, deploymentNames, kafkaNames } from '../queues/names';
 import { ensureTopics } from '../queues/topics';
 
 /** Creates the bench database next to the configured one when it does not exist yet. */
@@ -54,7 +54,7 @@ export async function prepareClickTransport(benchConfig: Config): Promise<void> 
   }
   const redis = createRedis(benchConfig, 'queue');
   try {
-    await redis.del(clickKeys(benchConfig.CLICK_BUFFER_KEY_PREFIX).fallback);
+    await redis.del(clickKeys(deploymentNames(benchConfig).clickKeyPrefix).fallback);
   } finally {
     redis.disconnect();
   }

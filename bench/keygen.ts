@@ -9,8 +9,7 @@ import { createPg } from '../db/client';
 import { loadConfig, type Config } from '../infra/config';
 import { createLogger } from '../observability/logger';
 import { createCodec } from '../queues/keygen/codec';
-import { createKeygen } from '../queues/keygen/keygen';
-import { closeKeygenEvents, createKeygenEvents, createKeygenQueue } from '../queues/keygen/queue';
+import { createKeygenRuntime } from '../queues/keygen/runtime';
 
 export interface KeygenBenchOptions {
   /** Codes drawn in the measured run (default 500,000; at most 1,000,000, one block). */
@@ -29,7 +28,7 @@ export interface KeygenBenchResult {
   encodePerSecond: number;
   /** Blocks reserved during the measured run: 0 means no refill was on the path. */
   refillsDuringRun: number;
-  /** Where the warm-up block came from (queue when a keygen worker serves the bench prefix, else direct). */
+  /** Where the warm-up block came from (queue when a keygen worker fills the bench's block list, else direct). */
   warmupSource: 'queue' | 'direct';
 }
 
@@ -43,15 +42,13 @@ export async function runKeygenBench(opts: KeygenBenchOptions = {}): Promise<Key
     ID_BLOCK_SIZE: codes,
     KEYGEN_LOW_WATERMARK: 0,
     ID_ALLOCATOR_KEY: 'bench-keygen',
-    QUEUE_PREFIX: 'bench-keygen',
-    KEYGEN_REFILL_TIMEOUT_MS: 500,
+    DEPLOYMENT_PREFIX: 'bench-keygen',
   });
   const log = createLogger('bench-keygen', 'error');
   const { pool } = createPg(config, log, { max: 2 });
   const redis = createRedis(config, 'queue', log);
-  const queue = createKeygenQueue(redis, { prefix: config.QUEUE_PREFIX, log });
-  const events = createKeygenEvents(redis, { prefix: config.QUEUE_PREFIX, log });
-  const keygen = createKeygen({ config, log, pool, queue, events, queueRedis: redis });
+  const runtime = createKeygenRuntime(config, log, pool, redis);
+  const { keygen, queue } = runtime;
   try {
     await keygen.start();
     const warm = keygen.stats();
@@ -81,9 +78,8 @@ export async function runKeygenBench(opts: KeygenBenchOptions = {}): Promise<Key
       warmupSource: warm.blocks.queue > 0 ? 'queue' : 'direct',
     };
   } finally {
-    await keygen.close();
     await queue.obliterate({ force: true }).catch(() => undefined);
-    await Promise.allSettled([closeKeygenEvents(events), queue.close()]);
+    await runtime.close();
     redis.disconnect();
     await pool.query('DELETE FROM id_allocator WHERE name = $1', [config.ID_ALLOCATOR_KEY]).catch(() => undefined);
     await pool.end();

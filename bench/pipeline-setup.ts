@@ -7,26 +7,19 @@ import { createKafka } from '../infra/clients';
 import { parseConfig, type Config } from '../infra/config';
 import { withLocalSecrets } from '../infra/local-secrets';
 import type { Logger } from '../observability/logger';
-import { analyticsGroup, kafkaNames } from '../queues/names';
+import { deploymentNames } from '../queues/names';
 import { ensureTopics } from '../queues/topics';
+import { benchIsolation } from './servers';
 
 /** Env for the bench's child processes (bench-only names unless `base` gives others) and its parsed config. */
 export function benchConfig(base: Record<string, string>, flushIntervalSeconds: number): { env: Record<string, string>; config: Config } {
   const dev = parseConfig(withLocalSecrets(process.env));
   if (!dev.ok) throw new Error(`config: ${dev.problems.join('; ')}`);
-  const db = new URL(dev.config.DATABASE_URL);
-  db.pathname = `/${db.pathname.replace(/^\//, '')}_bench`;
+  // The bench's deployment names (never the development task queue, whose worker would run our flushes).
   const env: Record<string, string> = {
     LOG_LEVEL: 'info',
-    DATABASE_URL: db.toString(),
-    KAFKA_CLICK_TOPIC: 'linkhop_bench_click_events',
-    KAFKA_DEAD_LETTER_TOPIC: 'linkhop_bench_click_events_dlq',
-    INGESTION_CONSUMER_GROUP: 'linkhop_bench_ingestion',
-    CLICK_BUFFER_KEY_PREFIX: 'linkhop_bench_click_buffer',
-    SCHEDULE_ID_PREFIX: 'bench-',
+    ...benchIsolation(dev.config),
     ...base,
-    // Never the default task queue: a development worker there would run the bench's flushes elsewhere.
-    TEMPORAL_TASK_QUEUE: 'linkhop-bench-pipeline',
     INGESTION_FLUSH_INTERVAL_SECONDS: String(flushIntervalSeconds),
   };
   const parsed = parseConfig({ ...process.env, ...env });
@@ -36,7 +29,7 @@ export function benchConfig(base: Record<string, string>, flushIntervalSeconds: 
 
 /** Creates and migrates the database, ensures the topics, moves the groups to the end, inserts the links. */
 export async function prepareBench(config: Config, log: Logger): Promise<{ kafka: Kafka; pool: Pool; codes: string[]; probe: string; tag: string }> {
-  const names = kafkaNames(config);
+  const names = deploymentNames(config);
   // Any existing database will do to create the bench's own.
   const adminUrl = new URL(config.DATABASE_URL);
   adminUrl.pathname = '/postgres';
@@ -53,7 +46,7 @@ export async function prepareBench(config: Config, log: Logger): Promise<{ kafka
   const kadmin = kafka.admin();
   await kadmin.connect();
   const ends = await kadmin.fetchTopicOffsets(names.clickTopic);
-  for (const groupId of [names.group, analyticsGroup(config)]) {
+  for (const groupId of [names.group, names.analyticsGroup]) {
     await kadmin.setOffsets({ groupId, topic: names.clickTopic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
   }
   await kadmin.disconnect();

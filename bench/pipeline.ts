@@ -5,12 +5,13 @@
  * send -> visible in urls.clicks). Run alone: `npx tsx bench/pipeline.ts [seconds] [clicks/s, 0 = max]`.
  */
 import type Redis from 'ioredis';
-import { createRedis, createTemporalClient } from '../infra/clients';
+import { removeSchedules } from '../activities/schedules';
+import { createRedis } from '../infra/clients';
 import { createLogger } from '../observability/logger';
 import { createClickProducer } from '../queues/click-producer';
 import type { ClickInput } from '../queues/click-sink';
 import { toClick } from '../queues/click-event';
-import { clickKeys, kafkaNames, scheduleIds } from '../queues/names';
+import { clickKeys, deploymentNames } from '../queues/names';
 import { freePort, startProcess, type Child } from '../infra/child';
 import { processDef } from '../infra/processes';
 import { waitUntil } from '../infra/wait';
@@ -73,8 +74,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const durationS = opts.durationS ?? (opts.quick ? 5 : 20);
   const { env, config } = benchConfig(opts.env ?? {}, opts.flushIntervalSeconds ?? 1);
   const log = createLogger('bench-pipeline', 'warn');
-  const names = kafkaNames(config);
-  const keys = clickKeys(config.CLICK_BUFFER_KEY_PREFIX);
+  const names = deploymentNames(config);
+  const keys = clickKeys(names.clickKeyPrefix);
 
   const { kafka, pool, codes, probe, tag } = await prepareBench(config, log);
 
@@ -189,9 +190,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     await pool.query('DELETE FROM urls WHERE short_code LIKE $1', [`b${tag}%`]).catch(() => undefined);
     await pool.end();
     redis.disconnect();
-    const { client, connection } = await createTemporalClient(config);
-    await Promise.all(Object.values(scheduleIds(config)).map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)));
-    await connection.close();
+    await removeSchedules(config);
   }
 }
 

@@ -18,8 +18,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => proces
 export const BENCH_METRICS_TOKEN = 'linkhop-bench-metrics';
 
 /**
- * Where a bench's data lives: its own database and cache Redis db, queue prefix, topics and schedule ids, so
- * a run neither reads nor pollutes the development data on the same servers. Component benches get this too.
+ * Where a bench's data lives: its own PostgreSQL and ClickHouse databases, cache Redis db and deployment
+ * names (topics, groups, keys, queue prefix, task queue, Schedule ids: infra/deployment.ts), so a run
+ * neither reads nor pollutes the development data on the same servers. Component benches get this too.
  */
 export function benchIsolation(config: Config): Record<string, string> {
   const db = new URL(config.DATABASE_URL);
@@ -29,29 +30,22 @@ export function benchIsolation(config: Config): Record<string, string> {
   return {
     DATABASE_URL: db.toString(),
     REDIS_URL: cache.toString(),
-    QUEUE_PREFIX: 'linkhop-bench',
-    KAFKA_CLICK_TOPIC: 'linkhop_bench_click_events',
-    KAFKA_DEAD_LETTER_TOPIC: 'linkhop_bench_click_events_dlq',
-    INGESTION_CONSUMER_GROUP: 'linkhop_bench_ingestion',
-    CLICK_BUFFER_KEY_PREFIX: 'linkhop_bench_click_buffer',
-    SCHEDULE_ID_PREFIX: 'bench-',
+    CLICKHOUSE_DATABASE: `${config.CLICKHOUSE_DATABASE}_bench`,
+    DEPLOYMENT_PREFIX: 'linkhop_bench',
     // Production refuses the development key; the bench's codes only need to be its own.
     SHORT_CODE_KEY: 'linkhop-bench-short-code-key',
   };
 }
 
 /**
- * The environment of the processes the bench measures: production mode over the bench's data. Their clicks
- * go to a topic and key prefix of their own that nothing consumes (the pipeline bench measures consuming),
- * so millions of redirect clicks never reach a consumer started on the pipeline bench's topic.
+ * The environment of the processes the bench measures: production mode over the bench's data, with
+ * deployment names of their own, so millions of redirect clicks never reach the pipeline bench's consumer.
+ * Their own click consumer and Temporal worker count and flush them, as in production.
  */
 export function benchEnvironment(config: Config): Record<string, string> {
   return {
     ...benchIsolation(config),
-    KAFKA_CLICK_TOPIC: 'linkhop_bench_api_click_events',
-    KAFKA_DEAD_LETTER_TOPIC: 'linkhop_bench_api_click_events_dlq',
-    INGESTION_CONSUMER_GROUP: 'linkhop_bench_api_ingestion',
-    CLICK_BUFFER_KEY_PREFIX: 'linkhop_bench_api_clicks',
+    DEPLOYMENT_PREFIX: 'linkhop_bench_api',
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_ENABLED: 'false',

@@ -1,11 +1,14 @@
 /**
- * What a run measures, set up in order: the bench database and click topic, the keygen worker, the API (and
- * the LRU-less API when a workload needs it), the data through the API and straight into PostgreSQL, and the
- * ceiling over the same links. stop() stops everything, the API last (its CPU profile is written at exit).
+ * What a run measures, set up in order: the bench database and click topic, the workers production runs
+ * (keygen, click consumer with both groups, Temporal worker with its Schedules), the API (and the LRU-less
+ * API when a workload needs it), the data through the API and straight into PostgreSQL, and the ceiling
+ * over the same links. stop() stops everything in reverse, the APIs before the workers they feed.
  */
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { removeSchedules } from '../activities/schedules';
+import { ensureClickhouseSchema } from '../db/clickhouse/schema';
 import { parseConfig, type Config } from '../infra/config';
 import { createLinks, ensureDatabase, insertColdLinks, prepareClickTransport, resetLinks, runTag } from './dataset';
 import { benchEnvironment, startApi, startCeiling, startWorker, type BenchProcess } from './servers';
@@ -26,12 +29,15 @@ export async function startTopology(config: Config, workloads: Workload[], opts:
   const procs: BenchProcess[] = [];
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'linkhop-bench-'));
   const profileDir = path.join(tmp, 'profiles');
+  let benchConfigForCleanup: Config | undefined;
   const stop = async () => {
     const problems: string[] = [];
     for (const p of [...procs].reverse()) {
       const code = await p.stop();
       if (code !== 0 && code !== null) problems.push(`${p.name} exited with ${code} at shutdown:\n${p.tail(10)}`);
     }
+    // The Schedules would otherwise keep starting flushes for a worker that is gone.
+    if (benchConfigForCleanup) await removeSchedules(benchConfigForCleanup).catch((err: Error) => problems.push(`schedules: ${err.message}`));
     return problems;
   };
   try {
@@ -39,7 +45,11 @@ export async function startTopology(config: Config, workloads: Workload[], opts:
     const parsed = parseConfig({ ...process.env, ...env });
     if (!parsed.ok) throw new Error(`bench environment is invalid: ${parsed.problems.join('; ')}`);
     await prepareClickTransport(parsed.config);
-    procs.push(await startWorker('keygen-worker', env));
+    await ensureClickhouseSchema(parsed.config);
+    // Every process production runs: clicks of the measured redirects are counted (both consumer groups)
+    // and flushed by the Temporal worker's Schedules, so a flush's effect on the hot path is measured too.
+    benchConfigForCleanup = parsed.config;
+    for (const worker of ['keygen-worker', 'click-consumer', 'temporal-worker'] as const) procs.push(await startWorker(worker, env));
     const api = await startApi('api', env, { cpuProfileDir: opts.profile ? profileDir : undefined });
     procs.push(api);
     const needNoLru = workloads.some((w) => w.server === 'api-nolru');

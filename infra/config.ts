@@ -84,15 +84,21 @@ const schema = z.object({
   QUEUE_REDIS_URL: urlOf(['redis:', 'rediss:'], 'redis://host:6379/0').default(`redis://127.0.0.1:${LOCAL_PORTS.redisQueue}/0`),
   REDIS_COMMAND_TIMEOUT_MS: int(250),
   KAFKA_BOOTSTRAP_SERVERS: list.transform((v) => (v.length ? v : [`127.0.0.1:${LOCAL_PORTS.kafka}`])),
-  KAFKA_CLICK_TOPIC: z.string().default('click_events'),
-  KAFKA_DEAD_LETTER_TOPIC: z.string().default('click_events_dlq'),
+  /**
+   * Derives every per-deployment name (topics, groups, key prefixes, channels, queue prefix, task queue,
+   * Schedule ids) in queues/names.ts, so one variable isolates a test or bench deployment on shared servers.
+   */
+  DEPLOYMENT_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,48}$/i, 'letters, digits, _ and -, up to 49').optional(),
+  // The replaced system's names, kept as overrides of what DEPLOYMENT_PREFIX derives (queues/names.ts).
+  KAFKA_CLICK_TOPIC: z.string().min(1).optional(),
+  KAFKA_DEAD_LETTER_TOPIC: z.string().min(1).optional(),
   KAFKA_TOPIC_PARTITIONS: int(6),
-  INGESTION_CONSUMER_GROUP: z.string().default('click_ingestion_group'),
+  INGESTION_CONSUMER_GROUP: z.string().min(1).optional(),
   CLICKHOUSE_URL: urlOf(['http:', 'https:'], 'http://host:8123').default(`http://127.0.0.1:${LOCAL_PORTS.clickhouseHttp}`),
   CLICKHOUSE_DATABASE: z.string().default('linkhop'),
   TEMPORAL_ADDRESS: z.string().default(`127.0.0.1:${LOCAL_PORTS.temporal}`),
   TEMPORAL_NAMESPACE: z.string().default('linkhop'),
-  TEMPORAL_TASK_QUEUE: z.string().default('linkhop'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).optional(),
   TEMPORAL_UI_URL: z.string().default(`http://127.0.0.1:${LOCAL_PORTS.temporalUi}`),
 
   SHORT_CODE_LENGTH: z.coerce.number().int().min(7).max(7).default(7),
@@ -101,12 +107,12 @@ const schema = z.object({
   ID_BLOCK_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   ID_ALLOCATOR_KEY: z.string().default('url'),
   KEYGEN_LOW_WATERMARK: z.coerce.number().min(0).max(1).default(0.5),
-  // How long a process waits for a queued refill before reserving a block from PostgreSQL itself.
-  KEYGEN_REFILL_TIMEOUT_MS: z.coerce.number().int().min(50).default(3000),
+  /** Reserved ID blocks the keygen worker keeps in the queue Redis list that API processes pop from. */
+  KEYGEN_RESERVE_BLOCKS: z.coerce.number().int().min(1).max(1000).default(16),
+  /** How often the keygen worker's job scheduler tops the list up (low-watermark jobs come in between). */
+  KEYGEN_REFILL_INTERVAL_SECONDS: z.coerce.number().positive().default(5),
   KEYGEN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  // BullMQ key prefix; tests give each run its own so concurrent suites never share a queue.
-  QUEUE_PREFIX: z.string().min(1).default('bull'),
-  CLICK_BUFFER_KEY_PREFIX: z.string().default('click_buffer'),
+  CLICK_BUFFER_KEY_PREFIX: z.string().min(1).optional(),
   INGESTION_FLUSH_INTERVAL_SECONDS: z.coerce.number().positive().default(5),
   /** HMAC key of the anonymised visitor hash; defaults to SHORT_CODE_KEY. */
   VISITOR_HASH_KEY: z.string().min(16).optional(),
@@ -118,8 +124,6 @@ const schema = z.object({
   CLICK_PRODUCER_MAX_BUFFERED: z.coerce.number().int().positive().default(200_000),
   /** Batches the Redis fallback stream may hold while Kafka is down. */
   CLICK_FALLBACK_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000),
-  /** Prefixes the Temporal Schedule ids, so an isolated test deployment does not touch the real ones. */
-  SCHEDULE_ID_PREFIX: z.string().default(''),
   CACHE_WARMER_TOP_N: int(5000),
   CACHE_WARMER_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
   CACHE_TTL_SECONDS: int(3600),

@@ -19,7 +19,7 @@ import { createDeadLetter } from './click-consumer/dead-letter';
 import { startLagMonitor } from './click-consumer/lag';
 import { startFallbackDrainer } from './click-fallback';
 import { createSafeProducer } from './kafka-producer';
-import { analyticsGroup, clickKeys, kafkaNames } from './names';
+import { clickKeys, deploymentNames } from './names';
 import { ensureTopics } from './topics';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -70,8 +70,8 @@ async function startResilient(name: string, log: Logger, start: () => Promise<Co
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('click-consumer', config.LOG_LEVEL);
-  const names = kafkaNames(config);
-  const keys = clickKeys(config.CLICK_BUFFER_KEY_PREFIX);
+  const names = deploymentNames(config);
+  const keys = clickKeys(names.clickKeyPrefix);
   const kafka = createKafka(config, 'linkhop-click-consumer', log);
   const redisQueue = createRedis(config, 'queue', log);
   const redisDrain = createRedis(config, 'queue', log);
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       startCounterGroup({ kafka, topic: names.clickTopic, group: names.group, ledger, deadLetter, log }),
     ),
     startResilient('analytics', log, () =>
-      startAnalyticsGroup({ kafka, clickhouse, topic: names.clickTopic, group: analyticsGroup(config) }),
+      startAnalyticsGroup({ kafka, clickhouse, topic: names.clickTopic, group: names.analyticsGroup }),
     ),
   ]);
   const drainer = startFallbackDrainer({
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     },
     claimIdleMs: 10_000,
   });
-  const stopLag = startLagMonitor(kafka.admin(), names.clickTopic, [names.group, analyticsGroup(config)], log);
+  const stopLag = startLagMonitor(kafka.admin(), names.clickTopic, [names.group, names.analyticsGroup], log);
 
   shutdown.add('workers', 'consumers', () => Promise.allSettled([counters.disconnect(), analytics.disconnect()]));
   shutdown.add('workers', 'drainer', () => drainer.stop());

@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger';
 import { toClick } from './click-event';
 import { createClickProducer } from './click-producer';
 import { createClickLedger } from './click-ledger';
-import { clickKeys, kafkaNames } from './names';
+import { clickKeys, deploymentNames } from './names';
 
 /** One click as the redirect path sees it; the sink records it after the response is sent. */
 export interface ClickInput {
@@ -45,13 +45,13 @@ export interface ClickSinkDeps {
 /** Builds the sink the API records redirects into. */
 export function createClickSink(deps: ClickSinkDeps): KafkaClickSink {
   const { config } = deps;
-  const keys = clickKeys(config.CLICK_BUFFER_KEY_PREFIX);
+  const keys = clickKeys(deploymentNames(config).clickKeyPrefix);
   const hashKey = config.VISITOR_HASH_KEY ?? config.SHORT_CODE_KEY;
   const producer = createClickProducer<ClickInput>({
     kafka: deps.kafka,
     redis: deps.redisQueue,
     keys,
-    topic: kafkaNames(config).clickTopic,
+    topic: deploymentNames(config).clickTopic,
     log: deps.log.child({ component: 'click-producer' }),
     // The visitor HMAC runs in the pump: the redirect's own tick only appends the raw click.
     toClick: (click) => toClick(click, hashKey),

@@ -1,33 +1,25 @@
 /** Every queue, job, topic, group, workflow and schedule name in one place. */
-import type { Config } from '../infra/config';
+import { deploymentNames, type DeploymentNames, type NameConfig } from '../infra/deployment';
+
+export { deploymentNames, type DeploymentNames, type NameConfig } from '../infra/deployment';
 
 export const KEYGEN_QUEUE = 'keygen';
 export const KEYGEN_REFILL_JOB = 'refill';
 
 export const WORKFLOW_FLUSH_CLICKS = 'flushClicksWorkflow';
 export const WORKFLOW_WARM_CACHE = 'warmCacheWorkflow';
-export const SCHEDULE_FLUSH_CLICKS = 'flush-clicks';
-export const SCHEDULE_WARM_CACHE = 'warm-cache';
 
-/** Kafka names come from config so an operator can keep the seed's topic and group. */
-export function kafkaNames(config: Config): { clickTopic: string; deadLetterTopic: string; group: string } {
-  return {
-    clickTopic: config.KAFKA_CLICK_TOPIC,
-    deadLetterTopic: config.KAFKA_DEAD_LETTER_TOPIC,
-    group: config.INGESTION_CONSUMER_GROUP,
-  };
+/** The Kafka part of deploymentNames. */
+export function kafkaNames(config: NameConfig): { clickTopic: string; deadLetterTopic: string; group: string } {
+  const { clickTopic, deadLetterTopic, group } = deploymentNames(config);
+  return { clickTopic, deadLetterTopic, group };
 }
 
-/** The analytics consumer group: its own offsets, so a ClickHouse outage never stalls the counters. */
-export const analyticsGroup = (config: Config): string => `${config.INGESTION_CONSUMER_GROUP}_analytics`;
+/** The analytics consumer group of deploymentNames. */
+export const analyticsGroup = (config: NameConfig): string => deploymentNames(config).analyticsGroup;
 
-/** Temporal Schedule ids; the prefix keeps an isolated (test) deployment away from the real Schedules. */
-export function scheduleIds(config: Config): { flushClicks: string; warmCache: string } {
-  return {
-    flushClicks: `${config.SCHEDULE_ID_PREFIX}${SCHEDULE_FLUSH_CLICKS}`,
-    warmCache: `${config.SCHEDULE_ID_PREFIX}${SCHEDULE_WARM_CACHE}`,
-  };
-}
+/** The Temporal Schedule ids of deploymentNames. */
+export const scheduleIds = (config: NameConfig): DeploymentNames['scheduleIds'] => deploymentNames(config).scheduleIds;
 
 /**
  * Redis keys of the click pipeline, all on the QUEUE Redis (noeviction + AOF): losing one loses clicks.

@@ -6,6 +6,7 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { insertLink, insertLinks, type LinkFields, type NewLink } from '../../db/links';
+import { KeygenUnavailableError } from '../../queues/keygen/errors';
 import type { Link } from '../../db/schema';
 import type { Principal } from '../auth';
 import type { AppDeps, AppState } from '../deps';
@@ -85,6 +86,8 @@ async function nextCode(deps: AppDeps): Promise<string> {
     try {
       code = await deps.keygen.nextCode();
     } catch (err) {
+      // The keygen's own error means no block could be had (list and PostgreSQL both out): a 503 to retry.
+      if (!(err instanceof KeygenUnavailableError)) throw err;
       deps.log.error({ err }, 'code generator failed');
       throw unavailable('Code generator unavailable');
     }

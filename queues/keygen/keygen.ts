@@ -1,46 +1,46 @@
 /**
- * createKeygen: the API's CodeSource. Codes come from a local pool of ID blocks; below the low watermark a
- * refill is queued for the keygen worker, and when the queue is down or slow the block is reserved straight
- * from PostgreSQL. Every block comes from the PostgreSQL allocator either way, so no path can repeat an ID.
+ * createKeygen: the API's CodeSource. Codes come from a local pool of ID blocks. Below the low watermark
+ * the pool pops the next block from the reserve list the keygen worker keeps topped up (one Redis round
+ * trip); when the list is empty or the queue Redis is unreachable it reserves a block from PostgreSQL
+ * itself (one statement). It never waits on a job: when the list runs low it adds the low-watermark job
+ * and moves on. Every block comes from the PostgreSQL allocator either way, so no path can repeat an ID.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { QueueEvents } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the last back edge: keygen gets its own error type, mapped to 503 by the route
-import { unavailable } from '../../api/errors';
 import type { Config } from '../../infra/config';
 import type { Logger } from '../../observability/logger';
-import { KEYGEN_REFILL_JOB } from '../names';
-import { createAllocator, isIdBlock, type IdBlock } from './allocator';
+import { deploymentNames, type NameConfig } from '../names';
+import { createAllocator, type IdBlock } from './allocator';
+import { popBlock } from './blocks';
 import { createCodec } from './codec';
+import { KeygenUnavailableError } from './errors';
 import { blocksReserved, refillDuration, refillFailures, trackPoolLevel, type BlockSource } from './metrics';
 import { createIdPool } from './pool';
-import { refillJobId, type KeygenQueue } from './queue';
+import { addLowWatermarkJob, type KeygenQueue } from './queue';
 
 /** Hands out generated short codes. */
 export interface CodeSource {
-  /** The next unused generated code; never returns the same code twice across processes. */
+  /** The next unused generated code; never the same code twice across processes. Rejects with KeygenUnavailableError. */
   nextCode(): Promise<string>;
 }
 
-export type KeygenConfig = Pick<
-  Config,
-  'SHORT_CODE_KEY' | 'ID_BLOCK_SIZE' | 'ID_ALLOCATOR_KEY' | 'KEYGEN_LOW_WATERMARK' | 'KEYGEN_REFILL_TIMEOUT_MS'
->;
+export type KeygenConfig = NameConfig &
+  Pick<Config, 'SHORT_CODE_KEY' | 'ID_BLOCK_SIZE' | 'ID_ALLOCATOR_KEY' | 'KEYGEN_LOW_WATERMARK' | 'KEYGEN_RESERVE_BLOCKS'>;
 
 export interface KeygenDeps {
   config: KeygenConfig;
   log: Logger;
-  /** PostgreSQL, for the direct fallback. */
+  /** PostgreSQL, for a direct reservation when the list is empty. */
   pool: Pool;
+  /** Where the low-watermark job goes. */
   queue: KeygenQueue;
-  events: QueueEvents;
-  /** The queue Redis the queue was built on: a refill is only queued while it is connected. */
-  queueRedis: Redis;
-  /** After a queued refill fails, blocks come straight from PostgreSQL for this long (default 5 s). */
-  queueCooldownMs?: number;
+  /**
+   * The queue Redis holding the block list: a client that fails fast (no offline queue, a command timeout),
+   * so an unreachable Redis costs a create at most that timeout before the direct reservation.
+   */
+  listRedis: Redis;
 }
 
 export interface KeygenStats {
@@ -49,62 +49,52 @@ export interface KeygenStats {
   issued: number;
   blocks: Record<BlockSource, number>;
   failures: Record<BlockSource, number>;
+  /** Low-watermark jobs this process added. */
+  refillsRequested: number;
 }
 
 export type Keygen = CodeSource & { start(): Promise<void>; close(): Promise<void>; stats(): KeygenStats };
-
-/** Settles like `p`, or rejects after `ms`; `p` keeps a handler either way, so a late rejection is not unhandled. */
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    p.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e: unknown) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(String(e)))),
-    );
-  });
-}
 
 /** Builds the keygen of one process; call start() to fill the pool before the first create. */
 export function createKeygen(deps: KeygenDeps): Keygen {
   const { config, log } = deps;
   const codec = createCodec(config.SHORT_CODE_KEY);
   const allocator = createAllocator({ pool: deps.pool, key: config.ID_ALLOCATOR_KEY });
+  const listKey = deploymentNames(config).keygenBlocks;
   const ids = createIdPool();
   const size = config.ID_BLOCK_SIZE;
   const lowWater = Math.ceil(config.KEYGEN_LOW_WATERMARK * size);
-  const timeoutMs = config.KEYGEN_REFILL_TIMEOUT_MS;
-  const cooldownMs = deps.queueCooldownMs ?? 5000;
-  // Unique per process lifetime (the random part covers pid reuse), and free of ':' as BullMQ job ids need.
+  const listLowWater = Math.ceil(config.KEYGEN_LOW_WATERMARK * config.KEYGEN_RESERVE_BLOCKS);
   const processId = `${hostname().replace(/[^\w.-]/g, '_')}-${process.pid}-${randomUUID().slice(0, 8)}`;
 
-  const stats = { issued: 0, blocks: { queue: 0, direct: 0 }, failures: { queue: 0, direct: 0 } };
-  let seq = 0;
-  let queueDownUntil = 0;
+  const stats = { issued: 0, refillsRequested: 0, blocks: { queue: 0, direct: 0 }, failures: { queue: 0, direct: 0 } };
   let inflight: Promise<void> | undefined;
+  let requesting = false;
   let closed = false;
   let untrack: (() => void) | undefined;
 
-  const viaQueue = async (): Promise<IdBlock> => {
-    seq += 1;
-    const job = await deps.queue.add(
-      KEYGEN_REFILL_JOB,
-      { processId, seq, size },
-      { jobId: refillJobId(processId, seq) },
-    );
-    const result: unknown = await job.waitUntilFinished(deps.events, timeoutMs);
-    if (!isIdBlock(result) || result.end - result.start !== size) {
-      throw new Error(`refill job ${job.id} returned ${JSON.stringify(result)}`);
-    }
-    return result;
+  // Fire and forget: one add at a time, and only while the queue Redis is connected (an add made while it is
+  // down would wait in ioredis's offline queue). A refill already pending makes the add a no-op.
+  const requestRefill = (): void => {
+    if (requesting || deps.listRedis.status !== 'ready') return;
+    requesting = true;
+    stats.refillsRequested += 1;
+    addLowWatermarkJob(deps.queue)
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'keygen: could not add the low-watermark job'))
+      .finally(() => {
+        requesting = false;
+      });
   };
 
-  const attempt = async (source: BlockSource, fn: () => Promise<IdBlock>): Promise<IdBlock> => {
+  const timed = async (source: BlockSource, fn: () => Promise<IdBlock | undefined>): Promise<IdBlock | undefined> => {
     const stop = refillDuration.startTimer({ source });
     try {
       const block = await fn();
       stop();
-      blocksReserved.inc({ source });
-      stats.blocks[source] += 1;
+      if (block) {
+        blocksReserved.inc({ source });
+        stats.blocks[source] += 1;
+      }
       return block;
     } catch (err) {
       refillFailures.inc({ source });
@@ -113,22 +103,33 @@ export function createKeygen(deps: KeygenDeps): Keygen {
     }
   };
 
-  const obtainBlock = async (): Promise<IdBlock> => {
-    // Only queue while the queue Redis is connected; otherwise the add would sit in ioredis's offline queue.
-    if (Date.now() >= queueDownUntil && deps.queueRedis.status === 'ready') {
-      try {
-        return await attempt('queue', () => withTimeout(viaQueue(), timeoutMs, 'queued refill'));
-      } catch (err) {
-        queueDownUntil = Date.now() + cooldownMs;
-        log.warn({ err: (err as Error).message, cooldownMs }, 'keygen: queued refill failed; reserving from PostgreSQL');
-      }
-    }
+  const fromList = async (): Promise<IdBlock | undefined> => {
+    if (deps.listRedis.status !== 'ready') return undefined;
     try {
-      return await attempt('direct', () => allocator.reserve(size));
+      return await timed('queue', async () => {
+        const { block, left } = await popBlock(deps.listRedis, listKey);
+        if (left < listLowWater) requestRefill();
+        return block;
+      });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'keygen: block list unreachable; reserving from PostgreSQL');
+      return undefined;
+    }
+  };
+
+  const obtainBlock = async (): Promise<IdBlock> => {
+    const listed = await fromList();
+    if (listed) return listed;
+    // The list is empty (worker down, Redis flushed) or unreachable: one statement of our own.
+    requestRefill();
+    try {
+      const block = await timed('direct', () => allocator.reserve(size));
+      if (block) return block;
     } catch (err) {
       log.error({ err: (err as Error).message }, 'keygen: PostgreSQL allocator unreachable');
-      throw unavailable('Short code generator unavailable');
+      throw new KeygenUnavailableError(undefined, { cause: err });
     }
+    throw new KeygenUnavailableError();
   };
 
   // One refill at a time; every caller waiting on an empty pool shares it.
@@ -150,24 +151,22 @@ export function createKeygen(deps: KeygenDeps): Keygen {
   return {
     async nextCode() {
       for (;;) {
-        if (closed) throw unavailable('Short code generator unavailable');
+        if (closed) throw new KeygenUnavailableError();
         const id = ids.take();
         if (id !== undefined) {
           if (!inflight && ids.available() <= lowWater) refillInBackground();
           stats.issued += 1;
           return codec.encode(id);
         }
-        // Empty pool: wait for the refill; if both the queue and PostgreSQL fail this rejects with 503.
+        // Empty pool: one pop, or one PostgreSQL statement if the list is empty; rejects when both fail.
         await refill();
       }
     },
 
     async start() {
       untrack ??= trackPoolLevel(() => ids.available());
-      // Give the queue connection a moment to come up, so that the first block is queued like the rest.
-      await withTimeout(deps.queue.waitUntilReady(), timeoutMs, 'queue connection').catch(() => undefined);
       // A failed first fill is logged, not thrown: the process may start before its dependencies, and
-      // nextCode retries the refill (or answers 503) on demand.
+      // nextCode retries the refill (or rejects) on demand.
       await refill().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'keygen: initial fill failed'));
     },
 
@@ -182,6 +181,7 @@ export function createKeygen(deps: KeygenDeps): Keygen {
       processId,
       available: ids.available(),
       issued: stats.issued,
+      refillsRequested: stats.refillsRequested,
       blocks: { ...stats.blocks },
       failures: { ...stats.failures },
     }),

@@ -1,40 +1,40 @@
-/** The worker side of a refill: reserve the next block from PostgreSQL for the process that asked. */
+/** The worker side of a refill: top the block list up from the PostgreSQL allocator. */
 import { UnrecoverableError, type Job, type Processor } from 'bullmq';
+import type Redis from 'ioredis';
 import type { Logger } from '../../observability/logger';
 import { KEYGEN_REFILL_JOB } from '../names';
-import { isIdBlock, type Allocator, type IdBlock } from './allocator';
+import type { Allocator } from './allocator';
+import { topUpBlocks } from './blocks';
 import type { RefillData } from './queue';
 
 export interface ProcessorDeps {
   allocator: Allocator;
+  /** The queue Redis holding the block list. */
+  redis: Redis;
+  /** The block list's key (deploymentNames(config).keygenBlocks). */
+  listKey: string;
+  /** Blocks the list is topped up to, and the IDs in each. */
+  depth: number;
+  blockSize: number;
   log: Logger;
-  /** Largest block a requester may ask for (config bound of ID_BLOCK_SIZE). */
-  maxBlockSize: number;
 }
 
-function parseRefill(data: unknown, maxBlockSize: number): RefillData {
-  const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
-  const ok =
-    typeof d.processId === 'string' && d.processId.length > 0 && d.processId.length <= 200 &&
-    Number.isSafeInteger(d.seq) && (d.seq as number) >= 0 &&
-    Number.isSafeInteger(d.size) && (d.size as number) >= 1 && (d.size as number) <= maxBlockSize;
+function parseRefill(data: unknown): RefillData {
+  const trigger = (typeof data === 'object' && data !== null ? (data as Record<string, unknown>).trigger : undefined);
   // Retrying bad input cannot help: fail the job at once so it shows up in the board's failed list.
-  if (!ok) throw new UnrecoverableError(`invalid refill request: ${JSON.stringify(data)}`);
-  return d as unknown as RefillData;
+  if (trigger !== 'schedule' && trigger !== 'low-watermark') throw new UnrecoverableError(`invalid refill request: ${JSON.stringify(data)}`);
+  return { trigger };
 }
 
 /** Builds the keygen worker's processor: one handler per job name, unknown names fail without retry. */
-export function createKeygenProcessor(deps: ProcessorDeps): Processor<RefillData, IdBlock> {
-  const handlers: Record<string, (job: Job<RefillData, IdBlock>) => Promise<IdBlock>> = {
+export function createKeygenProcessor(deps: ProcessorDeps): Processor<RefillData, number> {
+  const handlers: Record<string, (job: Job<RefillData, number>) => Promise<number>> = {
     [KEYGEN_REFILL_JOB]: async (job) => {
-      const data = parseRefill(job.data, deps.maxBlockSize);
-      // A run that stalled after reserving left its block on the job: hand out that one instead of
-      // burning another, so re-running a job does not change its result.
-      if (isIdBlock(data.reserved)) return data.reserved;
-      const block = await deps.allocator.reserve(data.size);
-      await job.updateData({ ...data, reserved: block });
-      deps.log.debug({ jobId: job.id, ...block }, 'block reserved');
-      return block;
+      const { trigger } = parseRefill(job.data);
+      // Re-running a job is harmless: it pushes only what the list lacks at that moment.
+      const pushed = await topUpBlocks(deps.redis, deps.listKey, deps.allocator, deps.depth, deps.blockSize);
+      if (pushed) deps.log.debug({ jobId: job.id, trigger, pushed }, 'block list topped up');
+      return pushed;
     },
   };
   return async (job) => {

@@ -1,45 +1,50 @@
-/** The keygen refill queue: its name, job shape and options, shared by requesters, the worker and Bull Board. */
-import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
+/**
+ * The keygen refill queue: one job kind (`refill`: top the block list up), started two ways and both
+ * visible in Bull Board: a job scheduler every KEYGEN_REFILL_INTERVAL_SECONDS, and a low-watermark job an
+ * API process adds, without waiting for it, when it pops the list below its watermark.
+ */
+import { Queue, type JobsOptions } from 'bullmq';
 import type Redis from 'ioredis';
-import { KEYGEN_QUEUE } from '../names';
 import type { Logger } from '../../observability/logger';
-import type { IdBlock } from './allocator';
+import { KEYGEN_QUEUE, KEYGEN_REFILL_JOB } from '../names';
 
-/** A request for one block: who asks (process id) and which of its refills this is. */
+/** What started a refill; anything else is refused without retry. */
+export type RefillTrigger = 'schedule' | 'low-watermark';
+
 export interface RefillData {
-  processId: string;
-  seq: number;
-  size: number;
-  /** Set by the worker once it has reserved the block, so a re-run returns the same one. */
-  reserved?: IdBlock;
+  trigger: RefillTrigger;
 }
 
-export type KeygenQueue = Queue<RefillData, IdBlock>;
+export type KeygenQueue = Queue<RefillData, number>;
+
+/** The job scheduler's id: upserting it again (every worker start) updates, never duplicates, it. */
+export const REFILL_SCHEDULER_ID = 'keygen-refill-schedule';
+
+/**
+ * The low-watermark job's id: deterministic, so every API that sees the list low while a refill is pending
+ * adds the same job once. Removed on completion so that the next low watermark can add it again.
+ */
+export const LOW_WATERMARK_JOB_ID = 'keygen-refill-low-watermark';
+
+// Completed scheduled runs are evidence only for a while; failed ones stay longer for an operator to see.
+export const REFILL_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 200 },
+  removeOnComplete: { age: 3600, count: 100 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+};
 
 export interface KeygenQueueOptions {
-  /** BullMQ key prefix (config QUEUE_PREFIX). */
+  /** BullMQ key prefix (deploymentNames(config).queuePrefix). */
   prefix: string;
   name?: string;
   /** Where connection errors go; without a listener an `error` event would crash the process. */
   log?: Logger;
 }
 
-/** Deterministic id, so a refill added twice (a retried add, a restarted requester) is one job. */
-export function refillJobId(processId: string, seq: number): string {
-  return `keygen-refill:${processId}:${seq}`;
-}
-
-// Completed jobs are evidence only for a while; failed ones stay longer so an operator sees them in the board.
-export const REFILL_JOB_OPTIONS: JobsOptions = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 200 },
-  removeOnComplete: { age: 3600, count: 1000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
-};
-
 /** The queue, on the queue Redis (never the cache Redis, which may evict). */
 export function createKeygenQueue(connection: Redis, opts: KeygenQueueOptions): KeygenQueue {
-  const queue = new Queue<RefillData, IdBlock>(opts.name ?? KEYGEN_QUEUE, {
+  const queue = new Queue<RefillData, number>(opts.name ?? KEYGEN_QUEUE, {
     connection,
     prefix: opts.prefix,
     defaultJobOptions: REFILL_JOB_OPTIONS,
@@ -48,22 +53,20 @@ export function createKeygenQueue(connection: Redis, opts: KeygenQueueOptions): 
   return queue;
 }
 
-/** The completion stream requesters wait on; BullMQ gives it its own (blocking) connection. */
-export function createKeygenEvents(connection: Redis, opts: KeygenQueueOptions): QueueEvents {
-  const events = new QueueEvents(opts.name ?? KEYGEN_QUEUE, { connection, prefix: opts.prefix });
-  events.on('error', (err) => opts.log?.warn({ err: err.message }, 'keygen queue events error'));
-  return events;
+/** Creates or updates the refill scheduler (idempotent: the keygen worker calls it at every start). */
+export async function ensureRefillScheduler(queue: KeygenQueue, everySeconds: number): Promise<void> {
+  await queue.upsertJobScheduler(
+    REFILL_SCHEDULER_ID,
+    { every: Math.round(everySeconds * 1000) },
+    { name: KEYGEN_REFILL_JOB, data: { trigger: 'schedule' }, opts: REFILL_JOB_OPTIONS },
+  );
 }
 
-/**
- * Closes the events reader. QueueEvents.close() waits for a first connection that may never come (queue
- * Redis down since boot); past `ms` the connection is force-closed so shutdown cannot hang on it.
- */
-export async function closeKeygenEvents(events: QueueEvents, ms = 2000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
-  const closing = events.close().catch(() => undefined);
-  const outcome = await Promise.race([closing, timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') await events.getBackend().close(true);
+/** Adds the low-watermark job (a no-op while one is pending); resolves once added, never waits for it to run. */
+export async function addLowWatermarkJob(queue: KeygenQueue): Promise<void> {
+  await queue.add(KEYGEN_REFILL_JOB, { trigger: 'low-watermark' }, {
+    ...REFILL_JOB_OPTIONS,
+    jobId: LOW_WATERMARK_JOB_ID,
+    removeOnComplete: true,
+  });
 }

@@ -36,10 +36,8 @@ export function apiTestConfig(overrides: Record<string, string> = {}): Config {
   return testConfig({
     BASE_URL: TEST_BASE_URL,
     RATE_LIMIT_ENABLED: 'false',
-    QUEUE_PREFIX: `test-api-${suffix}`,
+    // Its own deployment names; no keygen worker serves them, so blocks are reserved from PostgreSQL.
     ...clickCounterEnv(suffix),
-    // No keygen worker listens on the private queue prefix: reserve blocks from PostgreSQL quickly.
-    KEYGEN_REFILL_TIMEOUT_MS: '100',
     ...overrides,
   });
 }

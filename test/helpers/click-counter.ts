@@ -12,16 +12,16 @@ import { startCounterGroup } from '../../queues/click-consumer/counter-group';
 import { createDeadLetter } from '../../queues/click-consumer/dead-letter';
 import { createClickLedger } from '../../queues/click-ledger';
 import { createSafeProducer } from '../../queues/kafka-producer';
-import { clickKeys, kafkaNames } from '../../queues/names';
+import { clickKeys, deploymentNames } from '../../queues/names';
 import { ensureTopics } from '../../queues/topics';
 import { deleteGroups, positionGroups } from './pipeline-env';
+import { isolatedEnv } from './test-config';
 import { waitUntil } from '../../infra/wait';
 
 /** Env overrides giving an API (in-process or child) and its counter a private key prefix and group. */
 export function clickCounterEnv(suffix: string): Record<string, string> {
   return {
-    CLICK_BUFFER_KEY_PREFIX: `test_api_${suffix}`,
-    INGESTION_CONSUMER_GROUP: `test_api_${suffix}`,
+    ...isolatedEnv(`test_api_${suffix}`),
     // One marker per click, too many to find again among the queue Redis's keys: they expire instead.
     INGESTION_DEDUP_TTL_SECONDS: '600',
   };
@@ -39,11 +39,11 @@ export interface ClickCounter {
 /** Positions the groups of `config` at the topic's end and starts the counting group; resolves once it runs. */
 export async function startClickCounter(config: Config): Promise<ClickCounter> {
   const log = createLogger('click-counter-test', config.LOG_LEVEL);
-  const names = kafkaNames(config);
-  const keys = clickKeys(config.CLICK_BUFFER_KEY_PREFIX);
-  const kafka = createKafka(config, `test-counter-${config.INGESTION_CONSUMER_GROUP}`, log);
+  const names = deploymentNames(config);
+  const keys = clickKeys(names.clickKeyPrefix);
+  const kafka = createKafka(config, `test-counter-${names.group}`, log);
   await ensureTopics(kafka, config);
-  await positionGroups(config, config.INGESTION_CONSUMER_GROUP);
+  await positionGroups(config, names.group);
 
   const redis = createRedis(config, 'queue', log);
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 2 });

@@ -1,58 +1,60 @@
-/** Real keygen pieces for tests: an isolated config (own allocator key, queue prefix) and a built keygen. */
-import type { QueueEvents, Worker } from 'bullmq';
+/** Real keygen pieces for tests: an isolated config (own allocator key and deployment names) and a built keygen. */
+import type { Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { createRedis } from '../../infra/clients';
 import { createPg } from '../../db/client';
 import type { Config } from '../../infra/config';
 import { createLogger } from '../../observability/logger';
-import { createKeygen, type Keygen, type KeygenDeps } from '../../queues/keygen/keygen';
-import { closeKeygenEvents, createKeygenEvents, createKeygenQueue, type KeygenQueue } from '../../queues/keygen/queue';
+import type { Keygen } from '../../queues/keygen/keygen';
+import { createKeygenQueue, type KeygenQueue } from '../../queues/keygen/queue';
+import { createKeygenRuntime } from '../../queues/keygen/runtime';
 import { createKeygenWorker } from '../../queues/keygen/worker';
-import { testConfig, uniqueSuffix } from './test-config';
+import { deploymentNames } from '../../queues/names';
+import { isolatedEnv, testConfig, uniqueSuffix } from './test-config';
 
 /** A port nothing listens on: connections are refused at once, a real "service down". */
 export const DEAD_PORT = 1;
 
-/** Test config with its own ID_ALLOCATOR_KEY and QUEUE_PREFIX, so concurrent suites never share either. */
+/** Test config with its own ID_ALLOCATOR_KEY and deployment prefix, so concurrent suites never share either. */
 export function keygenTestConfig(overrides: Record<string, string> = {}): Config {
   const id = uniqueSuffix();
   return testConfig({
     ID_ALLOCATOR_KEY: `test-keygen-${id}`,
-    QUEUE_PREFIX: `test-keygen-${id}`,
+    ...isolatedEnv(`test-keygen-${id}`),
     ID_BLOCK_SIZE: '1000',
-    KEYGEN_REFILL_TIMEOUT_MS: '2000',
     ...overrides,
   });
 }
 
 export interface KeygenHarness {
+  config: Config;
   keygen: Keygen;
+  /** The fail-fast client the keygen pops the block list through. */
+  listRedis: Redis;
   pool: Pool;
+  /** The queue Redis connection the refill queue runs on. */
   redis: Redis;
   queue: KeygenQueue;
-  events: QueueEvents;
   /** Closes the keygen, then its queue objects, then its connections. */
   close(): Promise<void>;
 }
 
 /** Builds a keygen exactly as api/wiring.ts does, on its own connections; not started. */
-export function buildKeygen(config: Config, extra: Partial<KeygenDeps> = {}): KeygenHarness {
+export function buildKeygen(config: Config): KeygenHarness {
   const log = createLogger('keygen-test', config.LOG_LEVEL);
   const { pool } = createPg(config, log, { max: 4 });
   const redis = createRedis(config, 'queue', log);
-  const queue = createKeygenQueue(redis, { prefix: config.QUEUE_PREFIX, log });
-  const events = createKeygenEvents(redis, { prefix: config.QUEUE_PREFIX, log });
-  const keygen = createKeygen({ config, log, pool, queue, events, queueRedis: redis, ...extra });
+  const runtime = createKeygenRuntime(config, log, pool, redis);
   return {
-    keygen,
+    config,
+    keygen: runtime.keygen,
+    listRedis: runtime.listRedis,
     pool,
     redis,
-    queue,
-    events,
+    queue: runtime.queue,
     close: async () => {
-      await keygen.close();
-      await Promise.allSettled([closeKeygenEvents(events), queue.close()]);
+      await runtime.close();
       redis.disconnect();
       await pool.end();
     },
@@ -85,12 +87,14 @@ export async function dropAllocatorKey(config: Config): Promise<void> {
   }
 }
 
-/** Deletes every key of the test's keygen queue (its own prefix), so runs leave nothing in Redis. */
+/** Deletes the test's keygen queue and block list (its own names), so runs leave nothing in Redis. */
 export async function obliterateKeygenQueue(config: Config): Promise<void> {
   const redis = createRedis(config, 'queue');
-  const queue = createKeygenQueue(redis, { prefix: config.QUEUE_PREFIX });
+  const names = deploymentNames(config);
+  const queue = createKeygenQueue(redis, { prefix: names.queuePrefix });
   try {
     await queue.obliterate({ force: true });
+    await redis.del(names.keygenBlocks);
   } finally {
     await queue.close();
     redis.disconnect();

@@ -5,11 +5,12 @@
  */
 import type Redis from 'ioredis';
 import { Client, Pool } from 'pg';
+import { removeSchedules } from '../../activities/schedules';
 import { runMigrations } from '../../db/migrate';
-import { createKafka, createRedis, createTemporalClient } from '../../infra/clients';
+import { createKafka, createRedis } from '../../infra/clients';
 import type { Config } from '../../infra/config';
-import { analyticsGroup, clickKeys, kafkaNames, scheduleIds, type ClickKeys } from '../../queues/names';
-import { testConfig, uniqueSuffix } from './test-config';
+import { clickKeys, deploymentNames, type ClickKeys } from '../../queues/names';
+import { isolatedEnv, testConfig, uniqueSuffix } from './test-config';
 
 export interface PipelineEnv {
   suffix: string;
@@ -43,17 +44,12 @@ export async function createPipelineEnv(extra: Record<string, string> = {}, opts
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     DATABASE_URL: dbUrl.toString(),
-    CLICK_BUFFER_KEY_PREFIX: `test_pl_${suffix}`,
-    INGESTION_CONSUMER_GROUP: `test_pl_${suffix}`,
-    TEMPORAL_TASK_QUEUE: `test-pl-${suffix}`,
-    SCHEDULE_ID_PREFIX: `test-pl-${suffix}-`,
-    QUEUE_PREFIX: `test-pl-${suffix}`,
+    ...isolatedEnv(`test_pl_${suffix}`),
     INGESTION_FLUSH_INTERVAL_SECONDS: '1',
     INGESTION_DEDUP_TTL_SECONDS: '3600',
     CACHE_WARMER_INTERVAL_SECONDS: '5',
     CACHE_WARMER_TOP_N: '100',
     RATE_LIMIT_ENABLED: 'false',
-    KEYGEN_REFILL_TIMEOUT_MS: '100',
     ...extra,
   };
   const config = testConfig(env);
@@ -64,7 +60,8 @@ export async function createPipelineEnv(extra: Record<string, string> = {}, opts
 
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 4 });
   const redisQueue = createRedis(config, 'queue');
-  const keys = clickKeys(config.CLICK_BUFFER_KEY_PREFIX);
+  const names = deploymentNames(config);
+  const keys = clickKeys(names.clickKeyPrefix);
   let linkSeq = 0;
 
   return {
@@ -92,9 +89,9 @@ export async function createPipelineEnv(extra: Record<string, string> = {}, opts
     },
     async close() {
       await pool.end().catch(() => undefined);
-      await deleteKeys(redisQueue, `${config.CLICK_BUFFER_KEY_PREFIX}:*`).catch(() => undefined);
+      await deleteKeys(redisQueue, `${names.clickKeyPrefix}:*`).catch(() => undefined);
       redisQueue.disconnect();
-      await deleteSchedules(config).catch(() => undefined);
+      await removeSchedules(config).catch(() => undefined);
       if (opts.kafka !== false) await deleteGroups(config).catch(() => undefined);
       const drop = new Client({ connectionString: base.DATABASE_URL });
       await drop.connect();
@@ -109,11 +106,11 @@ export async function positionGroups(config: Config, suffix: string): Promise<vo
   const kadmin = kafka.admin();
   await kadmin.connect();
   try {
-    const { clickTopic } = kafkaNames(config);
+    const { clickTopic, group, analyticsGroup } = deploymentNames(config);
     const ends = await kadmin.fetchTopicOffsets(clickTopic);
     // Each setOffsets waits out one fetch round of a paused consumer (kafkajs' default 5 s): both at once.
     await Promise.all(
-      [config.INGESTION_CONSUMER_GROUP, analyticsGroup(config)].map((groupId) =>
+      [group, analyticsGroup].map((groupId) =>
         kadmin.setOffsets({ groupId, topic: clickTopic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) }),
       ),
     );
@@ -131,23 +128,15 @@ async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-async function deleteSchedules(config: Config): Promise<void> {
-  const { client, connection } = await createTemporalClient(config);
-  try {
-    for (const id of Object.values(scheduleIds(config))) {
-      await client.schedule.getHandle(id).delete().catch(() => undefined);
-    }
-  } finally {
-    await connection.close();
-  }
-}
+
 
 /** Deletes the counting and analytics groups of `config` (they must have no live member). */
 export async function deleteGroups(config: Config): Promise<void> {
   const admin = createKafka(config, 'test-pl-cleanup').admin();
   await admin.connect();
   try {
-    await admin.deleteGroups([config.INGESTION_CONSUMER_GROUP, analyticsGroup(config)]);
+    const { group, analyticsGroup } = deploymentNames(config);
+    await admin.deleteGroups([group, analyticsGroup]);
   } finally {
     await admin.disconnect();
   }

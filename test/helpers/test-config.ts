@@ -30,3 +30,13 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * The environment that isolates a test deployment on the shared stack: every per-deployment name derives
+ * from DEPLOYMENT_PREFIX (infra/deployment.ts). Only the click topic is shared: a topic per test would
+ * leave thousands of 6-partition topics on the broker, and a test's consumer groups start at the topic's
+ * end and count into its own keys and database, so other tests' clicks on it never reach its counts.
+ */
+export function isolatedEnv(prefix: string): Record<string, string> {
+  return { DEPLOYMENT_PREFIX: prefix, KAFKA_CLICK_TOPIC: 'click_events' };
+}

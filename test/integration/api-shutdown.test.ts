@@ -8,7 +8,6 @@ import http from 'node:http';
 import { freePort, startProcess, type Child } from '../../infra/child';
 import { processDef } from '../../infra/processes';
 import { waitUntil } from '../../infra/wait';
-import { randomCode } from '../helpers/api';
 import { clickCounterEnv, startClickCounter, type ClickCounter } from '../helpers/click-counter';
 import { testConfig, testDatabaseUrl, uniqueSuffix } from '../helpers/test-config';
 
@@ -49,7 +48,6 @@ describe('API process: logs and graceful shutdown (integration)', function () {
         // 'link created' is a debug line (one per create would flood a busy log).
         LOG_LEVEL: 'debug',
         RATE_LIMIT_ENABLED: 'false',
-        QUEUE_PREFIX: `test-shutdown-${randomCode(8)}`,
         ...clickEnv,
         // Clicks stay in the API's memory until the shutdown sends them: only that flush can deliver them.
         CLICK_PRODUCER_LINGER_MS: '600000',

@@ -12,7 +12,7 @@ import { createDb } from '../../db/client';
 import { runMigrations } from '../../db/migrate';
 import { createRedis, createTemporalClient } from '../../infra/clients';
 import { activityFailures } from '../../observability/click-metrics';
-import { WORKFLOW_FLUSH_CLICKS } from '../../queues/names';
+import { WORKFLOW_FLUSH_CLICKS, deploymentNames } from '../../queues/names';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env';
 import { waitUntil } from '../../infra/wait';
 
@@ -45,7 +45,7 @@ describe('flush workflow retries (real Temporal server)', function () {
       const worker = await createTemporalWorker({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        taskQueue: deploymentNames(config).taskQueue,
         activities: createActivities({
           db: createDb(latePool),
           redisCache,
@@ -58,7 +58,7 @@ describe('flush workflow retries (real Temporal server)', function () {
 
       await worker.runUntil(async () => {
         const handle = await client.workflow.start(WORKFLOW_FLUSH_CLICKS, {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          taskQueue: deploymentNames(config).taskQueue,
           workflowId: `flush-retry-${env.suffix}`,
         });
         let lastFailure = '';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createKafka, createTemporalClient } from '../../infra/clients';
-import { kafkaNames, scheduleIds } from '../../queues/names';
+import { deploymentNames, kafkaNames, scheduleIds } from '../../queues/names';
 import { runRedirectLoad, getStatus } from '../helpers/load';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env';
 import { readMetric, startPipeline, waitForCounts, type PipelineProcs } from '../helpers/pipeline-procs';
@@ -89,7 +89,7 @@ describe('click pipeline end to end (real processes)', function () {
       await consumer.run({
         eachMessage: async ({ message }) => {
           if (message.key?.toString() !== marker) return;
-          if (message.headers?.consumer_group?.toString() !== config.INGESTION_CONSUMER_GROUP) return;
+          if (message.headers?.consumer_group?.toString() !== kafkaNames(config).group) return;
           found.push({ value: String(message.value), error: String(message.headers?.error) });
         },
       });
@@ -117,7 +117,7 @@ describe('click pipeline end to end (real processes)', function () {
       const flush = await client.schedule.getHandle(ids.flushClicks).describe();
       assert.equal(flush.action.type, 'startWorkflow');
       assert.equal(flush.action.workflowType, 'flushClicksWorkflow');
-      assert.equal(flush.action.taskQueue, env.config.TEMPORAL_TASK_QUEUE);
+      assert.equal(flush.action.taskQueue, deploymentNames(env.config).taskQueue);
       assert.equal(flush.spec.intervals?.[0]?.every, 1000);
       assert.equal(flush.policies.overlap, 'SKIP');
       assert.ok(flush.info.recentActions.length > 0, 'the flush schedule has not started any workflow');

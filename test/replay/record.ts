@@ -12,7 +12,7 @@ import { createActivities } from '../../activities';
 import { createTemporalWorker } from '../../activities/temporal-worker';
 import { createRedis, createTemporalClient } from '../../infra/clients';
 import { createPg } from '../../db/client';
-import { WORKFLOW_FLUSH_CLICKS, WORKFLOW_WARM_CACHE } from '../../queues/names';
+import { WORKFLOW_FLUSH_CLICKS, WORKFLOW_WARM_CACHE, deploymentNames } from '../../queues/names';
 import { createPipelineEnv } from '../helpers/pipeline-env';
 
 const OUT = path.join(__dirname, 'histories');
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     const worker = await createTemporalWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      taskQueue: deploymentNames(config).taskQueue,
       activities: createActivities({
         db,
         redisCache,
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
         await run.before?.();
         const workflowId = `record-${path.basename(run.file, '.json')}-${env.suffix}`;
         const handle = await client.workflow.start(run.workflow, {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          taskQueue: deploymentNames(config).taskQueue,
           workflowId,
           args: run.args,
         });

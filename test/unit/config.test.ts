@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { LOCAL_PORTS, TEST_SHORT_CODE_KEY, parseConfig } from '../../infra/config';
+import { deploymentNames } from '../../infra/deployment';
 
 describe('config', () => {
   it('defaults to the local stack', () => {
@@ -7,7 +8,7 @@ describe('config', () => {
     assert.ok(r.ok);
     assert.equal(r.config.DATABASE_URL, `postgres://postgres@127.0.0.1:${LOCAL_PORTS.postgres}/linkhop`);
     assert.deepEqual(r.config.KAFKA_BOOTSTRAP_SERVERS, [`127.0.0.1:${LOCAL_PORTS.kafka}`]);
-    assert.equal(r.config.KAFKA_CLICK_TOPIC, 'click_events');
+    assert.equal(deploymentNames(r.config).clickTopic, 'click_events');
     assert.equal(r.config.PORT, LOCAL_PORTS.api);
     assert.equal(r.config.BASE_URL, `http://127.0.0.1:${LOCAL_PORTS.api}`);
     assert.ok(Object.isFrozen(r.config));
