@@ -3,7 +3,7 @@ import { parseConfig, type Config } from '../../infra/config';
 import { deploymentNames, type DeploymentNames } from '../../infra/deployment';
 
 function config(env: Record<string, string>): Config {
-  const r = parseConfig(env);
+  const r = parseConfig({ NODE_ENV: 'test', ...env });
   assert.ok(r.ok, r.ok ? '' : r.problems.join('; '));
   return r.config;
 }
@@ -44,7 +44,8 @@ describe('deployment names', () => {
   });
 
   it('refuses a prefix that could not be part of every name', () => {
-    assert.equal(parseConfig({ DEPLOYMENT_PREFIX: 'a b' }).ok, false);
-    assert.equal(parseConfig({ DEPLOYMENT_PREFIX: 'a:b' }).ok, false);
+    assert.ok(parseConfig({ NODE_ENV: 'test', DEPLOYMENT_PREFIX: 'a-b_1' }).ok);
+    assert.equal(parseConfig({ NODE_ENV: 'test', DEPLOYMENT_PREFIX: 'a b' }).ok, false);
+    assert.equal(parseConfig({ NODE_ENV: 'test', DEPLOYMENT_PREFIX: 'a:b' }).ok, false);
   });
 });
