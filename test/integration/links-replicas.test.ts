@@ -56,8 +56,6 @@ describe('links API across three API processes (integration)', function () {
             BASE_URL: 'http://sho.rt',
             SHORT_CODE_KEY: TEST_SHORT_CODE_KEY,
             RATE_LIMIT_ENABLED: 'false',
-            QUEUE_PREFIX: prefix,
-            KEYGEN_REFILL_TIMEOUT_MS: '100',
             ...clickCounterEnv(prefix.replace(/-/g, '_')),
           },
           timeoutMs: 120_000,
