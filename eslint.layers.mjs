@@ -2,8 +2,8 @@
  * The layer order of the top-level folders (README, "Architecture"), as ESLint rules: a folder may import
  * its own layer and the ones below it, never one above. Type-only imports are exempt: they leave no edge at
  * run time, and a lower layer may name a higher one's types (a workflow proxies its activities by type).
- * The launcher (infra/start.ts, infra/setup.ts, infra/supervisor.ts, infra/stack/), bench/ and test/ may use
- * anything; nothing else may import bench/ or test/. workflows/ also imports no Node built-in: the Temporal
+ * The launcher (infra/start.ts, infra/setup.ts, infra/supervisor.ts, infra/web.ts, infra/stack/), bench/
+ * and test/ may use anything; nothing else may import bench/ or test/. workflows/ also imports no Node built-in: the Temporal
  * workflow sandbox has none.
  */
 import { builtinModules } from 'node:module';
@@ -12,7 +12,7 @@ import { builtinModules } from 'node:module';
 export const LAYERS = [['infra', 'observability'], ['db'], ['queues'], ['activities', 'workflows'], ['api']];
 
 const TOOLS = ['bench', 'test'];
-export const LAUNCHER = ['infra/start.ts', 'infra/setup.ts', 'infra/supervisor.ts', 'infra/stack/**/*.ts'];
+export const LAUNCHER = ['infra/start.ts', 'infra/setup.ts', 'infra/supervisor.ts', 'infra/web.ts', 'infra/stack/**/*.ts'];
 
 // A relative import that climbs out to a top-level folder: '../api/x', '../../api', ...
 const into = (folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;

@@ -29,7 +29,7 @@ const DELETED_MARK_MS = 3_600_000;
 
 const lookups = new Counter({
   name: 'link_lookups_total',
-  help: 'Short-code lookups by the layer that answered and the outcome',
+  help: 'Short-code lookups by layer and outcome (hit, not_found, miss: asked and passed on, error)',
   labelNames: ['layer', 'result'] as const,
   registers: [registry],
 });
@@ -121,6 +121,8 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
         storeLocal(code, null, startedAt);
         return null;
       }
+      // Counted too: a Redis round trip that PostgreSQL then answers is still a Redis lookup.
+      lookups.inc({ layer: 'redis', result: 'miss' });
     } catch (err) {
       lookups.inc({ layer: 'redis', result: 'error' });
       warnRedis(err, 'lookup');
