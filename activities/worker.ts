@@ -6,27 +6,12 @@ import { evictLink } from '../db/link-cache';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
 import { exitOnStartupFailure, unreachable } from '../infra/startup';
-import { createLogger } from '../observability/logger';
+import { createLogger, readableErrors } from '../observability/logger';
 import { serveMetrics } from '../observability/metrics-server';
 import { clickKeys, deploymentNames } from '../queues/names';
 import { createActivities } from '.';
 import { ensureSchedules } from './schedules';
 import { createTemporalWorker } from './temporal-worker';
-
-/**
- * The SDK passes failures as Error objects inside its metadata, which JSON logs print as `{}`: spell out
- * their type, message and cause so a failed activity says why it failed.
- */
-function withReadableErrors(meta: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  if (!meta) return meta;
-  const describe = (err: Error): Record<string, unknown> => ({
-    type: err.name,
-    message: err.message,
-    ...(err.cause instanceof Error ? { cause: describe(err.cause) } : {}),
-    stack: err.stack,
-  });
-  return Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, v instanceof Error ? describe(v) : v]));
-}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -37,7 +22,7 @@ async function main(): Promise<void> {
   Runtime.install({
     shutdownSignals: [],
     logger: new DefaultLogger('WARN', ({ level, message, meta }) =>
-      log[level === 'ERROR' ? 'error' : 'warn']({ sdk: withReadableErrors(meta) }, message),
+      log[level === 'ERROR' ? 'error' : 'warn']({ sdk: readableErrors(meta) }, message),
     ),
   });
   // Handlers first: a SIGTERM that arrives while the workflow bundle is still building must still exit.

@@ -55,7 +55,8 @@ export function createRedis(config: Config, role: RedisRole, log?: Logger, extra
  * (the offsets topic still being created, a coordinator moving): debug, not an operator's error. Real
  * outages still show, as the consumer's and producer's own failures.
  */
-const ROUTINE_KAFKA = /group coordinator is not available|coordinator is loading|not the correct coordinator|no leader for this topic-partition|leadership election|rebalanc/i;
+const ROUTINE_KAFKA =
+  /group coordinator is not available|coordinator is loading|not the correct coordinator|no leader for this topic-partition|leadership election|rebalanc|Restarting the consumer in/i;
 /**
  * kafkajs warns when an idempotent producer has bounded retries; ours are bounded on purpose (a failed send
  * drops the producer id and the clicks are deduplicated downstream: queues/kafka-producer.ts).

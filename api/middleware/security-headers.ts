@@ -11,7 +11,7 @@ import type { AppState } from '../deps';
 
 /**
  * Same-origin everything, inline styles allowed (Bull Board's React UI sets style attributes), no framing
- * anywhere. No `upgrade-insecure-requests`: a plain-HTTP install would lose its own assets. No
+ * anywhere (a browser test loads Bull Board under it). No `upgrade-insecure-requests`: a plain-HTTP install would lose its own assets. No
  * Referrer-Policy: a redirect must leave the visitor's referrer for the target, as link owners expect.
  */
 const OPTIONS: Readonly<HelmetOptions> = Object.freeze<HelmetOptions>({
@@ -19,7 +19,8 @@ const OPTIONS: Readonly<HelmetOptions> = Object.freeze<HelmetOptions>({
     useDefaults: false as const,
     directives: {
       defaultSrc: ["'self'"],
-      baseUri: ["'none'"],
+      // 'self', not 'none': Bull Board's page sets <base href> to its own path.
+      baseUri: ["'self'"],
       objectSrc: ["'none'"],
       frameAncestors: ["'none'"],
       formAction: ["'self'"],
