@@ -28,6 +28,17 @@ export interface WorkloadRecord extends Figures {
   lookups?: Record<string, number>;
   /** Warnings the server logged during the run. */
   serverLog?: { warn: number; error: number; samples: string[] };
+  /** This API's figures divided by the peer's for the same workload (`--peer`): above 1 is faster for rps. */
+  vsPeer?: Ratios;
+}
+
+/** The pipeline bench's figures the targets read (bench/pipeline.ts returns more). */
+interface PipelineFigures {
+  produced_per_s: number;
+  aggregated_per_s: number;
+  flush_interval_s: number;
+  flush_lag_ms: { p95: number };
+  redis_bytes_per_click?: { info_delta: number; dedup_keys: number };
 }
 
 export interface Target {
@@ -46,6 +57,8 @@ export interface Report {
   components: Record<string, unknown>;
   targets: Target[];
   failures: string[];
+  /** The same workloads on another server (`--peer URL`), in the same run. */
+  peer?: { url: string; workloads: WorkloadRecord[] };
   /** Self time of the API process when run with --profile. */
   profile?: ProfileSummary & { file: string; workload?: string };
 }
@@ -62,6 +75,18 @@ export function ratiosTo(stats: LoadStats, ceiling: LoadStats | undefined): Rati
     p90: div(stats.latencyMs.p90, c?.p90),
     p99: div(stats.latencyMs.p99, c?.p99),
     max: div(stats.latencyMs.max, c?.max),
+  };
+}
+
+/** This API's figures divided by the peer's (rps above 1: this API is faster; latencies below 1: lower). */
+export function peerRatios(ours: LoadStats, peer: LoadStats): Ratios {
+  const div = (a: number, b: number) => (b ? round(a / b) : 0);
+  return {
+    rps: div(ours.rps, peer.rps),
+    p50: div(ours.latencyMs.p50, peer.latencyMs.p50),
+    p90: div(ours.latencyMs.p90, peer.latencyMs.p90),
+    p99: div(ours.latencyMs.p99, peer.latencyMs.p99),
+    max: div(ours.latencyMs.max, peer.latencyMs.max),
   };
 }
 
@@ -91,7 +116,7 @@ export function machineInfo(): Report['machine'] {
 }
 
 /** The targets of the benchmark issue, judged on this run (a number never fails the bench). */
-export function judgeTargets(workloads: WorkloadRecord[]): Target[] {
+export function judgeTargets(workloads: WorkloadRecord[], components: Record<string, unknown> = {}): Target[] {
   const w = (name: string) => workloads.find((x) => x.name === name);
   const targets: Target[] = [];
   const add = (target: string, rec: WorkloadRecord | undefined, value: (r: WorkloadRecord) => string, met: (r: WorkloadRecord) => boolean) =>
@@ -99,9 +124,19 @@ export function judgeTargets(workloads: WorkloadRecord[]): Target[] {
   add('cache-hit redirects >= 50% of the ceiling', w('hit'), (r) => `${Math.round(r.ratio.rps * 100)}%`, (r) => r.ratio.rps >= 0.5);
   add('p99 < 5 ms at half the peak (steady rate)', w('hit-half-paced'), (r) => `${r.latencyMs.p99} ms at ${r.rate}/s`, (r) => r.latencyMs.p99 < 5);
   add('p99 < 5 ms at half the peak (autocannon overallRate)', w('hit-half'), (r) => `${r.latencyMs.p99} ms at ${r.rate}/s`, (r) => r.latencyMs.p99 < 5);
-  add('creates >= 5,000/s', w('create'), (r) => `${r.rps}/s`, (r) => r.rps >= 5000);
+  add('creates >= 10,000/s', w('create'), (r) => `${r.rps}/s`, (r) => r.rps >= 10_000);
   add('creates p99 < 20 ms', w('create'), (r) => `${r.latencyMs.p99} ms`, (r) => r.latencyMs.p99 < 20);
   add('mixed workload with 0 errors', w('mixed'), (r) => `${r.errors} errors`, (r) => r.errors === 0);
+  const pipeline = components.pipeline as Partial<PipelineFigures> | undefined;
+  const measured = typeof pipeline === 'object' && typeof pipeline?.aggregated_per_s === 'number';
+  const judge = (target: string, value: () => string, met: () => boolean) =>
+    targets.push(measured ? { target, value: value(), met: met() } : { target, value: 'not measured', met: null });
+  const p = pipeline as PipelineFigures;
+  judge('pipeline >= 100,000 clicks/s produced and aggregated', () => `${p.produced_per_s}/s produced, ${p.aggregated_per_s}/s aggregated`,
+    () => p.produced_per_s >= 100_000 && p.aggregated_per_s >= 100_000);
+  judge('flush lag p95 < 2 flush intervals', () => `${p.flush_lag_ms.p95} ms at ${p.flush_interval_s} s`, () => p.flush_lag_ms.p95 < 2000 * p.flush_interval_s);
+  judge('Redis dedup memory <= 10 bytes per click', () => `${p.redis_bytes_per_click?.info_delta} B (INFO), ${p.redis_bytes_per_click?.dedup_keys} B (dedup keys)`,
+    () => (p.redis_bytes_per_click?.info_delta ?? Infinity) <= 10);
   return targets;
 }
 
@@ -109,18 +144,25 @@ const pad = (s: string, n: number, left = false) => (left ? s.padStart(n) : s.pa
 
 /** The terminal table (also the one bench/README.md quotes). */
 export function formatTable(report: Report): string {
-  const head = ['workload', 'server', 'req/s', 'of ceiling', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'rate'];
-  const widths = [16, 10, 8, 10, 8, 8, 8, 8, 8, 7];
+  const withPeer = report.peer !== undefined;
+  const head = ['workload', 'server', 'req/s', 'of ceiling', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'rate', ...(withPeer ? ['vs peer'] : [])];
+  const widths = [16, 10, 8, 10, 8, 8, 8, 8, 8, 7, ...(withPeer ? [8] : [])];
   const row = (cells: string[]) => '| ' + cells.map((c, i) => pad(c, widths[i], i >= 2)).join(' | ') + ' |';
   const lines = [row(head), '|' + widths.map((n, i) => (i >= 2 ? '-'.repeat(n + 1) + ':' : '-'.repeat(n + 2))).join('|') + '|'];
-  const line = (name: string, server: string, f: Figures, rate?: number) =>
+  const line = (name: string, server: string, f: Figures, rate?: number, vsPeer?: Ratios) =>
     lines.push(
       row([name, server, String(f.rps), `${Math.round(f.ratio.rps * 100)}%`, String(f.latencyMs.p50), String(f.latencyMs.p90),
-        String(f.latencyMs.p99), String(f.latencyMs.max), String(f.errors), rate ? String(rate) : '']),
+        String(f.latencyMs.p99), String(f.latencyMs.max), String(f.errors), rate ? String(rate) : '',
+        ...(withPeer ? [vsPeer ? `${vsPeer.rps}x` : ''] : [])]),
     );
   for (const w of report.workloads) {
-    line(w.name, w.server, w, w.rate);
+    line(w.name, w.server, w, w.rate, w.vsPeer);
     for (const [part, f] of Object.entries(w.parts ?? {})) line(`  ${part}`, w.server, f);
+    const p = report.peer?.workloads.find((x) => x.name === w.name);
+    if (p) {
+      line(w.name, 'peer', p, p.rate);
+      for (const [part, f] of Object.entries(p.parts ?? {})) line(`  ${part}`, 'peer', f);
+    }
   }
   return lines.join('\n');
 }
@@ -133,6 +175,7 @@ export function formatReport(report: Report): string {
     `command: ${report.command}`,
     `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${m.loadAvgStart.join(' ')} -> ${m.loadAvgEnd.join(' ')}`,
     `settings: ${report.settings.connections} connections, ${report.settings.durationS} s measured after ${report.settings.warmupS} s warm-up${report.settings.quick ? ' (quick)' : ''}`,
+    ...(report.peer ? [`peer: ${report.peer.url} (each workload right after ours; "vs peer" = our req/s over the peer's)`] : []),
     '',
     formatTable(report),
     '',

@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [--only a,b] [--connections N] [--duration S] [--warmup S] [--profile]`:
- * measures the API against the raw node:http ceiling, prints the table and writes bench/results/<date>.json.
+ * `npm run bench [-- --quick] [--only a,b] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL]`:
+ * measures the API against the raw node:http ceiling (and, with --peer, against another server speaking the
+ * same API, workload by workload), prints the table and writes bench/results/<date>.json.
  * Exits non-zero only when the bench is broken, never because of a number.
  */
 import path from 'node:path';
@@ -10,8 +11,15 @@ import { formatReport, writeReport } from './report';
 import { runBench } from './session';
 import { WORKLOADS } from './workloads';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only name,...] [--connections N] [--duration S] [--warmup S] [--profile]
+const USAGE = `usage: npm run bench -- [--quick] [--only name,...] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL]
 workloads: ${WORKLOADS.map((w) => w.name).join(', ')}, keygen, pipeline (see bench/README.md)`;
+
+/** The peer's origin (no trailing slash); a bad URL stops the bench before anything starts. */
+function peerUrl(value: string): string {
+  const url = new URL(value);
+  if (url.protocol !== 'http:') throw new Error(`--peer must be an http:// URL, got ${value}`);
+  return url.origin;
+}
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -28,6 +36,7 @@ async function main(): Promise<number> {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      peer: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -46,6 +55,7 @@ async function main(): Promise<number> {
     warmupS: Math.ceil(num(values.warmup, quick ? 1 : 3, 'warmup')),
     only: values.only ? values.only.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean) : null,
     profileName,
+    peer: values.peer === undefined ? undefined : peerUrl(values.peer),
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
   });
   console.log(formatReport(report));

@@ -11,7 +11,8 @@ import { runComponents } from './components';
 import { lockBench } from './dataset';
 import type { LoadStats } from './load';
 import { summariseProfile, type Window } from './profile';
-import { gitCommit, judgeTargets, machineInfo, ratiosTo, type Report, type WorkloadRecord } from './report';
+import { createLinks, runTag } from './dataset';
+import { gitCommit, judgeTargets, machineInfo, peerRatios, ratiosTo, type Report, type WorkloadRecord } from './report';
 import { benchIsolation, counterDelta, readLookups, type BenchProcess } from './servers';
 import { startTopology } from './topology';
 import type { BenchSettings, Workload, WorkloadContext } from './types';
@@ -22,8 +23,13 @@ export interface BenchOptions extends BenchSettings {
   only: string[] | null;
   /** Write a CPU profile of the API process (file name under bench/results), summed over the hit run. */
   profileName?: string;
+  /** Another server speaking the same API: every API workload that needs no internals runs on it too. */
+  peer?: string;
   command: string;
 }
+
+/** Workloads a peer can run: the API's public routes only (the cache-miss runs need this API's internals). */
+const forPeer = (w: Workload) => w.server === 'api';
 
 /** The workloads `only` asks for, plus the runs their figures depend on, in WORKLOADS order. */
 export function selectWorkloads(only: string[] | null): { workloads: Workload[]; components: string[] } {
@@ -60,25 +66,32 @@ const noSuccess = (name: string, s: LoadStats) =>
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** Warm-up, then the measured run with the cache layers and warnings it caused. */
-async function measure(w: Workload, ctx: WorkloadContext, server: BenchProcess, ceiling: LoadStats | undefined) {
-  const isApi = w.server !== 'ceiling';
+async function measure(w: Workload, ctx: WorkloadContext, server: BenchProcess | undefined, ceiling: LoadStats | undefined) {
+  const isApi = w.server !== 'ceiling' && server !== undefined;
   if (w.warmup && ctx.settings.warmupS > 0) await w.warmup(ctx);
   const before = isApi ? await readLookups(server.url) : {};
-  const warned = { ...server.warnings };
+  const warned = { ...(server?.warnings ?? { warn: 0, error: 0 }) };
   const window: Window = { startUs: nowUs(), endUs: 0 };
   const outcome = await w.run(ctx);
   window.endUs = nowUs();
   const stats = outcome.run.stats;
   const reference = w.name === 'ceiling' ? stats : ceiling;
-  const record: WorkloadRecord = { name: w.name, description: w.description, server: w.server, expectStatus: w.expectStatus, rate: outcome.rate, ...stats, ratio: ratiosTo(stats, reference) };
+  const record: WorkloadRecord = { name: w.name, description: w.description, server: server ? w.server : 'peer', expectStatus: w.expectStatus, rate: outcome.rate, ...stats, ratio: ratiosTo(stats, reference) };
   const parts = Object.entries(outcome.parts ?? {});
   if (parts.length) record.parts = Object.fromEntries(parts.map(([k, r]) => [k, { ...r.stats, ratio: ratiosTo(r.stats, reference) }]));
   if (isApi) record.lookups = counterDelta(before, await readLookups(server.url));
-  const warn = server.warnings.warn - warned.warn;
-  const error = server.warnings.error - warned.error;
-  if (warn || error) record.serverLog = { warn, error, samples: [...server.warnings.samples] };
+  const warn = (server?.warnings.warn ?? 0) - warned.warn;
+  const error = (server?.warnings.error ?? 0) - warned.error;
+  if (server && (warn || error)) record.serverLog = { warn, error, samples: [...server.warnings.samples] };
   const failures = [...noSuccess(w.name, stats), ...parts.flatMap(([k, r]) => noSuccess(`${w.name}/${k}`, r.stats))];
   return { record, window, failures };
+}
+
+/** Links created through the peer's own API (the same counts as ours), so its redirects hit its caches. */
+async function peerData(url: string, quick: boolean): Promise<WorkloadContext['data']> {
+  const tag = runTag();
+  const links = await createLinks(url, tag, quick ? 200 : 2000);
+  return { tag, links, codes: [...links.keys()], coldCodes: [], coldWarmupCodes: [] };
 }
 
 /** Runs the bench and returns its report (the caller prints and writes it). */
@@ -108,6 +121,11 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
       try {
         const { servers } = topology;
         const ctx: WorkloadContext = { settings, data: topology.data, urls: { ceiling: servers.ceiling.url, api: servers.api.url, 'api-nolru': servers['api-nolru'].url } };
+        // The peer gets links of its own, created through its API, and runs each workload right after ours.
+        const peerCtx: WorkloadContext | undefined = opts.peer
+          ? { settings, data: await peerData(opts.peer, opts.quick), urls: { ceiling: servers.ceiling.url, api: opts.peer, 'api-nolru': opts.peer } }
+          : undefined;
+        if (opts.peer) report.peer = { url: opts.peer, workloads: [] };
         let ceiling: LoadStats | undefined;
         for (const w of workloads) {
           const server = servers[w.server];
@@ -124,6 +142,19 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
           if (w.name === profiled) profileWindow = window;
           report.workloads.push(record);
           report.failures.push(...failures);
+          if (peerCtx && report.peer && forPeer(w)) {
+            const peerWrong = await probe(w, peerCtx);
+            if (peerWrong) {
+              report.failures.push(`peer ${peerWrong}`);
+              continue;
+            }
+            process.stderr.write(`bench: ${w.name} on the peer ...\n`);
+            const peer = await measure(w, peerCtx, undefined, ceiling);
+            if (w.name === 'hit') peerCtx.hitRps = peer.record.rps;
+            report.peer.workloads.push(peer.record);
+            report.failures.push(...peer.failures.map((f) => `peer ${f}`));
+            record.vsPeer = peerRatios(record, peer.record);
+          }
         }
       } finally {
         report.failures.push(...(await topology.stop()));
@@ -139,7 +170,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
   } finally {
     await unlock();
   }
-  report.targets = judgeTargets(report.workloads);
+  report.targets = judgeTargets(report.workloads, report.components);
   report.machine.loadAvgEnd = os.loadavg().map((v) => Math.round(v * 100) / 100);
   return report;
 }

@@ -99,8 +99,12 @@ export class Child {
   /** Waits until `def` reports ready: its log line, then (when `baseUrl` is given) a 200 from its ready path. */
   async waitReady(def: ProcessDef, opts: { timeoutMs?: number; baseUrl?: string } = {}): Promise<void> {
     const timeoutMs = opts.timeoutMs ?? 90_000;
-    await this.waitForLine(def.readyLine, timeoutMs);
-    if (!def.readyPath || !opts.baseUrl) return;
+    // A process with a ready path is asked over HTTP: its ready line is info-level, and a quiet process
+    // (the bench runs the API at warn) never prints it.
+    if (!def.readyPath || !opts.baseUrl) {
+      await this.waitForLine(def.readyLine, timeoutMs);
+      return;
+    }
     const url = `${opts.baseUrl}${def.readyPath}`;
     let last = 'no answer';
     await waitUntil(
