@@ -49,7 +49,7 @@ export function toClickEvent(click: ClickInput, hashKey: string): ClickEvent {
   return {
     click_id: randomUUID(),
     short_code: click.shortCode,
-    ts: click.at.toISOString(),
+    ts: new Date(click.at).toISOString(),
     referrer: click.referrer.slice(0, MAX_TEXT),
     user_agent: userAgent,
     visitor_hash: visitorHash(hashKey, click.ip, click.userAgent),
@@ -62,7 +62,7 @@ export function toClick(click: ClickInput, hashKey: string): Click {
   const userAgent = click.userAgent.slice(0, MAX_TEXT);
   return {
     code: click.shortCode,
-    at: click.at.getTime(),
+    at: click.at,
     referrer: click.referrer.slice(0, MAX_TEXT),
     userAgent,
     visitorHash: visitorHash(hashKey, click.ip, click.userAgent),

@@ -41,8 +41,8 @@ export interface ClickProducerDeps<T> {
 
 export interface ClickProducer<T> {
   send(input: T): void;
-  /** Resolves once everything recorded so far is in Kafka or the fallback stream, or after 8 s of trying. */
-  flush(): Promise<void>;
+  /** Resolves once everything recorded so far is in Kafka or the fallback stream, or after `timeoutMs` (8 s). */
+  flush(timeoutMs?: number): Promise<void>;
   /** Per partition, the offset of the last record this process wrote to Kafka itself. */
   producedOffsets(): ReadonlyMap<number, string>;
   /** Flushes, then disconnects. */
@@ -267,7 +267,7 @@ export function createClickProducer<T>(deps: ClickProducerDeps<T>): ClickProduce
       schedule();
     },
     // Bounded, so a shutdown with Kafka and Redis both down still ends (close() then counts what is left).
-    flush: () => drain(Date.now() + 8000),
+    flush: (timeoutMs = 8000) => drain(Date.now() + timeoutMs),
     producedOffsets: () => offsets,
     async close() {
       // From here a failed send returns to drain() instead of sleeping in the pump.

@@ -7,12 +7,13 @@ import type { Logger } from '../observability/logger';
 import { toClick } from './click-event';
 import { createClickProducer } from './click-producer';
 import { createClickLedger } from './click-ledger';
-import { clickKeys, deploymentNames } from './names';
+import { clickKeys, deploymentNames, kafkaNames } from './names';
 
 /** One click as the redirect path sees it; the sink records it after the response is sent. */
 export interface ClickInput {
   shortCode: string;
-  at: Date;
+  /** epoch milliseconds: a number costs nothing to build, copy or pack */
+  at: number;
   referrer: string;
   userAgent: string;
   ip: string;
@@ -26,6 +27,11 @@ export interface ClickSink {
   flush(): Promise<void>;
   /** urls.clicks plus every click not yet flushed, read consistently by the click ledger; null for an unknown link. */
   totalClicks(code: string): Promise<number | null>;
+  /**
+   * Read-your-own-clicks: resolves once every click this process recorded before the call is counted by the
+   * ledger (sent, then aggregated by the counting group), or after `timeoutMs`, whichever comes first.
+   */
+  settle(timeoutMs?: number): Promise<void>;
 }
 
 export interface KafkaClickSink extends ClickSink {
@@ -62,8 +68,33 @@ export function createClickSink(deps: ClickSinkDeps): KafkaClickSink {
     fallbackMaxEntries: config.CLICK_FALLBACK_MAX_ENTRIES,
   });
   const ledger = createClickLedger({ redis: deps.redisQueue, pool: deps.pool, keys });
+  const { clickTopic, group } = kafkaNames(config);
+  // Per partition, the offset the counting group was last seen to have aggregated: a stats read after
+  // no new clicks of this process asks Redis nothing.
+  const settled = new Map<number, bigint>();
+  const isSettled = () => [...producer.producedOffsets()].every(([p, o]) => (settled.get(p) ?? -1n) >= BigInt(o));
+
+  const settle = async (timeoutMs = 1000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    // Also waits for a send already in flight: its offsets are not known until the broker answers.
+    await producer.flush(timeoutMs);
+    if (isSettled()) return;
+    const want = [...producer.producedOffsets()].map(([p, o]) => [p, BigInt(o)] as const);
+    while (Date.now() < deadline) {
+      const applied = await ledger.appliedOffsets(group, clickTopic, want.map(([p]) => p));
+      want.forEach(([p], i) => {
+        const a = applied[i];
+        if (a !== null && a > (settled.get(p) ?? -1n)) settled.set(p, a);
+      });
+      if (want.every(([p, o]) => (settled.get(p) ?? -1n) >= o)) return;
+      // The consumer aggregates a fetched batch in a few milliseconds: poll at about that pace.
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
   return {
     record: (click) => producer.send(click),
+    settle,
     totalClicks: async (code) => (await ledger.read(code))?.total ?? null,
     flush: () => producer.flush(),
     close: () => producer.close(),

@@ -125,6 +125,6 @@ export function unlockPasswordLinks(deps: AppDeps): Middleware<AppState> {
     ctx.respond = false;
     const location = row.forwardQuery ? withQuery(row.originalUrl, rawQuery(ctx.req.url)) : row.originalUrl;
     sendRedirect(ctx.res, location, isForm ? 303 : 307);
-    clicks.record({ shortCode: code, at: new Date(), referrer: ctx.get('referer'), userAgent: ctx.get('user-agent'), ip: ctx.ip });
+    clicks.record({ shortCode: code, at: Date.now(), referrer: ctx.get('referer'), userAgent: ctx.get('user-agent'), ip: ctx.ip });
   };
 }

@@ -94,7 +94,7 @@ export function redirectFastPath(deps: AppDeps): Middleware<AppState> {
   const record = (req: IncomingMessage, code: string, ip: string) =>
     clicks.record({
       shortCode: code,
-      at: new Date(),
+      at: Date.now(),
       referrer: req.headers.referer ?? '',
       userAgent: req.headers['user-agent'] ?? '',
       ip,

@@ -1,5 +1,6 @@
 /**
- * GET /api/stats/{code}: the seed's link body, with clicks still buffered added to the flushed counter.
+ * GET /api/stats/{code}: the seed's link body, with clicks still buffered added to the flushed counter; it
+ * first waits (at most 1 s) until the clicks this API process answered so far are counted by the ledger.
  * Public, as in the seed, until API keys exist in PostgreSQL; from then on it needs a key and non-admin keys
  * see only their own links (another key's link is a 404, like a missing one). A deleted link is a 404.
  */
@@ -34,6 +35,8 @@ export function statsRoutes(deps: AppDeps): Router<AppState> {
     // Always PostgreSQL: the cached copy's counter is stale by design.
     const row = await db(deps, 'stats lookup', () => findScopedLink(deps.db, code, scope));
     if (!row) throw notFound();
+    // Read-your-own-clicks: every redirect this process answered before this request is counted (1 s at most).
+    await deps.clicks.settle(1000).catch((err: unknown) => deps.log.warn({ err }, 'clicks not settled before a stats read'));
     const clicks = await exactClicks(deps, row);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = toLinkBody(row, deps.config.BASE_URL, clicks);

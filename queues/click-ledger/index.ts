@@ -20,7 +20,7 @@ import type { Pool } from 'pg';
 import type { ClickKeys } from '../names';
 import { aggregateBatch, type AggregateBatch, type AggregateResult } from './aggregate';
 import { applyBatch, dropSnapshot, snapshotBatch, snapshotCodes, type ApplyResult, type ClickSnapshot } from './flush';
-import { readCount, type ClickCount } from './read';
+import { appliedOffsets, readCount, type ClickCount } from './read';
 
 export type { AggregateBatch, AggregateRecord, AggregateResult } from './aggregate';
 export { LedgerError, type ApplyResult, type ClickSnapshot, type LedgerErrorType } from './flush';
@@ -49,6 +49,8 @@ export interface ClickLedger {
   read(code: string): Promise<ClickCount | null>;
   /** The codes a snapshot holds (empty once it is dropped). */
   snapshotCodes(batchId: string): Promise<string[]>;
+  /** Per partition asked for, the last offset of `topic` that `group` aggregated (null: none yet). */
+  appliedOffsets(group: string, topic: string, partitions: readonly number[]): Promise<(bigint | null)[]>;
 }
 
 /** Builds the ledger over the queue Redis and (for everything but aggregate) PostgreSQL. */
@@ -66,5 +68,6 @@ export function createClickLedger(deps: ClickLedgerDeps): ClickLedger {
     drop: (batchId) => dropSnapshot(redis, pool(), keys, batchId),
     read: (code) => readCount(redis, pool(), keys, code),
     snapshotCodes: (batchId) => snapshotCodes(redis, keys, batchId),
+    appliedOffsets: (group, topic, partitions) => appliedOffsets(redis, keys, group, topic, partitions),
   };
 }

@@ -53,3 +53,19 @@ export async function readCount(redis: Redis, pool: Pool, keys: ClickKeys, code:
   }
   throw new Error(`click count of ${code} kept moving under ${MAX_ATTEMPTS} flushes`);
 }
+
+/**
+ * The last offset the counting group `group` aggregated, per partition of `topic` asked for (null where it
+ * has aggregated nothing yet): a record at or below it is counted in pending, snapshot or urls.clicks.
+ */
+export async function appliedOffsets(
+  redis: Redis,
+  keys: ClickKeys,
+  group: string,
+  topic: string,
+  partitions: readonly number[],
+): Promise<(bigint | null)[]> {
+  if (partitions.length === 0) return [];
+  const values = await redis.hmget(keys.offsets(group), ...partitions.map((p) => `${topic}:${p}`));
+  return values.map((v) => (v === null ? null : BigInt(v)));
+}

@@ -61,6 +61,17 @@ describe('click pipeline end to end (real processes)', function () {
     assert.ok(stats.length > 20, `only ${stats.length} stats reads`);
   });
 
+  it("shows a client its own clicks at once: 3 redirects, then stats say 3 (the seed's test, no polling)", async () => {
+    const api = procs.apiUrls[0];
+    for (let round = 0; round < 3; round++) {
+      const [code] = await env.createLinks(1);
+      for (let i = 0; i < 3; i++) assert.equal((await getStatus(`${api}/${code}`)).status, 307);
+      const res = await fetch(`${api}/api/stats/${code}`);
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as { clicks: number }).clicks, 3, `round ${round}`);
+    }
+  });
+
   it('moves a malformed message to the dead-letter topic, counts it and goes on', async () => {
     const config = env.config;
     const { clickTopic, deadLetterTopic } = kafkaNames(config);

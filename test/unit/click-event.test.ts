@@ -5,7 +5,7 @@ import { isBot, parseClickEvent, toClickEvent, visitorHash } from '../../queues/
 const KEY = 'unit-test-visitor-key-0123456789';
 const input = {
   shortCode: 'abc1234',
-  at: new Date('2026-01-02T03:04:05.678Z'),
+  at: Date.parse('2026-01-02T03:04:05.678Z'),
   referrer: 'https://ref.example/',
   userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0',
   ip: '203.0.113.9',
