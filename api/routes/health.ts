@@ -1,6 +1,6 @@
 /** GET /health (the seed's shape, 503 when any dependency is down) and GET /ready (for load balancers). */
 import type { Router } from '@koa/router';
-import { allHealthy } from '../../infra/health';
+import { allHealthy, type DependencyName } from '../../infra/health';
 import { z } from 'zod';
 import type { AppDeps, AppState } from '../deps';
 import { createRouter } from '../routing';
@@ -21,12 +21,15 @@ documentRoute('get', '/health', {
   },
 });
 documentRoute('get', '/ready', {
-  summary: 'Readiness for load balancers (503 while draining or when a dependency is down)',
+  summary: 'Readiness for load balancers (503 while draining or when PostgreSQL or the cache Redis is down; other dependencies are reported, not gated)',
   responses: {
     '200': { description: 'Ready', content: jsonContent(ReadySchema) },
     '503': { description: 'Not ready', content: jsonContent(ReadySchema) },
   },
 });
+
+/** The dependencies /ready gates on; the others are only reported. */
+export const READY_GATES: readonly DependencyName[] = ['postgres', 'redis_cache'];
 
 export function healthRoutes(deps: AppDeps): Router<AppState> {
   const router = createRouter();
@@ -49,7 +52,10 @@ export function healthRoutes(deps: AppDeps): Router<AppState> {
     ctx.state.route = '/ready';
     const checks = await deps.health();
     const accepting = deps.isAccepting();
-    const ok = accepting && allHealthy(checks);
+    // Gate only on what requests are served from: redirects and creates need PostgreSQL and the cache Redis.
+    // Kafka, ClickHouse, Temporal and the queue Redis have fallbacks (or are off the request path), so an
+    // outage there is reported by /health and here, but never takes every replica out of the balancer.
+    const ok = accepting && READY_GATES.every((name) => checks[name] === 'healthy');
     ctx.status = ok ? 200 : 503;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: ok ? 'ready' : 'not_ready', accepting, checks };

@@ -42,7 +42,8 @@ describe('keygen under chaos (faults)', function () {
     const worker = await startProcess(processDef('keygen-worker'), {
       env: { ...env, LOG_LEVEL: 'info' },
       onLine: (l) => (l.includes('"level":"warn"') || l.includes('"level":"error"') ? stderr.push(`worker: ${l}`) : undefined),
-      timeoutMs: 30_000,
+      // A cold TypeScript start while four drawers keep both cores busy.
+      timeoutMs: 120_000,
     });
     children.add(worker);
     return worker;
@@ -71,7 +72,7 @@ describe('keygen under chaos (faults)', function () {
       const child = new Child({
         name: `drawer ${i}`,
         entry: 'test/helpers/keygen-drawer.ts',
-        args: [String(PER_PROCESS), '60'],
+        args: [String(PER_PROCESS), '200'],
         env,
         ipc: true,
         onLine: (l) => stderr.push(`drawer ${i}: ${l}`),
