@@ -6,6 +6,7 @@ import { errorMiddleware } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
 import { adminBoard } from './routes/admin';
+import { analyticsRoutes } from './routes/analytics';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { linkRoutes } from './routes/links';
@@ -34,7 +35,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   // The catch-all /{code} router goes last so that every named route wins over it.
   const routers = [
     healthRoutes(deps), metricsRoutes(deps), linkRoutes(deps), linkExportRoutes(deps), linkManageRoutes(deps),
-    statsRoutes(deps), docsRoutes(deps), webRoutes(), redirectRoutes(),
+    statsRoutes(deps), analyticsRoutes(deps), docsRoutes(deps), webRoutes(), redirectRoutes(),
   ];
   app.use(methodGuard(routers));
   app.use(unlockPasswordLinks(deps));

@@ -1,4 +1,5 @@
 /** What the API needs from the outside world; server.ts builds it, tests build it against the real stack. */
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
@@ -22,6 +23,8 @@ export interface AppDeps {
   /** The keygen refill queue, shown in Bull Board at /admin/queues. */
   keygenQueue: Queue;
   clicks: ClickSink;
+  /** Analytics reads (db/clickhouse/analytics.ts). */
+  clickhouse: ClickHouseClient;
   /** Short code to URL: LRU, then Redis, then PostgreSQL (api/link-resolver.ts). */
   resolver: LinkResolver;
   /** Resolves API keys and the open/closed mode (api/auth.ts). */

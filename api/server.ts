@@ -1,4 +1,5 @@
 /** The API process: config, clients, app, listen; SIGTERM drains in-flight requests before closing clients. */
+import { runClickhouseMigrations } from '../db/clickhouse/schema';
 import { runMigrations } from '../db/migrate';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
@@ -15,6 +16,9 @@ async function main(): Promise<void> {
   await runMigrations(config).catch((err: unknown) => {
     throw unreachable('DATABASE_URL', 'PostgreSQL', config.DATABASE_URL, err);
   });
+  // ClickHouse serves only the analytics routes: redirects must not wait for it, so its schema is brought up
+  // to date in the background (analytics answer 503 until then).
+  void migrateClickhouse(config, log);
   const runtime = createApiRuntime(config, log);
   const app = createApp(runtime.deps);
   const server = createHttpServer(config, app.callback());
@@ -43,6 +47,19 @@ async function main(): Promise<void> {
   const mode = await runtime.deps.auth.mode();
   if (mode === 'open') log.warn('open mode: no API key is defined and API_KEYS is unset, so every route is open; create a key with `npm run keys -- create --name NAME --role admin`');
   else log.info({ mode }, 'API keys required');
+}
+
+async function migrateClickhouse(config: ReturnType<typeof loadConfig>, log: ReturnType<typeof createLogger>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const applied = await runClickhouseMigrations(config);
+      if (applied > 0) log.info({ applied }, 'clickhouse migrations applied');
+      return;
+    } catch (err) {
+      log.warn({ err: (err as Error).message, attempt }, 'clickhouse migrations failed; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, 30_000)).unref());
+    }
+  }
 }
 
 main().catch(exitOnStartupFailure('api'));

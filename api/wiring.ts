@@ -55,7 +55,7 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
   const health = createHealthChecker({ pool, redisCache, redisQueue, kafkaAdmin, clickhouse, temporal });
 
   const auth = createAuthenticator({ config, db, log });
-  const deps: AppDeps = { config, log, pool, db, redisCache, redisQueue, keygen, keygenQueue, clicks, resolver, auth, health, isAccepting: () => accepting };
+  const deps: AppDeps = { config, log, pool, db, redisCache, redisQueue, keygen, keygenQueue, clicks, clickhouse, resolver, auth, health, isAccepting: () => accepting };
   return {
     deps,
     stopAccepting: () => {

@@ -1,5 +1,5 @@
 /** One-shot setup for container deployments: migrations, Kafka topics, ClickHouse tables; then exits. */
-import { ensureClickhouseSchema } from '../db/clickhouse/schema';
+import { runClickhouseMigrations } from '../db/clickhouse/schema';
 import { runMigrations } from '../db/migrate';
 import { ensureTopics } from '../queues/topics';
 import { createKafka } from './clients';
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   await runMigrations(config);
   await ensureTopics(createKafka(config, 'linkhop-setup'), config);
-  await ensureClickhouseSchema(config);
+  await runClickhouseMigrations(config);
   console.log('setup complete');
 }
 

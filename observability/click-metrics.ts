@@ -79,3 +79,10 @@ export const workflowFailures = new Counter({
   labelNames: ['workflow'] as const,
   registers: [registry],
 });
+
+export const analyticsClicks = new Counter({
+  name: 'analytics_clicks_total',
+  help: 'Clicks stored in ClickHouse by the analytics consumer, people and bots (isbot)',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});

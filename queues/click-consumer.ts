@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { Consumer } from 'kafkajs';
+import { runClickhouseMigrations } from '../db/clickhouse/schema';
 import { createClickLedger } from './click-ledger';
 import { closeRedis, createClickHouse, createKafka, createRedis } from '../infra/clients';
 import { loadConfig } from '../infra/config';
@@ -87,14 +88,21 @@ async function main(): Promise<void> {
     log.warn({ err: (err as Error).message }, 'could not check the click topics; the consumers will wait for them'),
   );
   const ledger = createClickLedger({ redis: redisQueue, keys, dedupTtlSeconds: config.INGESTION_DEDUP_TTL_SECONDS });
+  let migrated: Promise<number> | undefined;
   const deadLetter = createDeadLetter(producer, names.deadLetterTopic, names.group);
   const [counters, analytics] = await Promise.all([
     startResilient('counters', log, () =>
       startCounterGroup({ kafka, topic: names.clickTopic, group: names.group, ledger, deadLetter, log }),
     ),
-    startResilient('analytics', log, () =>
-      startAnalyticsGroup({ kafka, clickhouse, topic: names.clickTopic, group: names.analyticsGroup }),
-    ),
+    startResilient('analytics', log, async () => {
+      // Rows carry the enriched columns: the schema must be current before the first insert.
+      migrated ??= runClickhouseMigrations(config).catch((err: unknown) => {
+        migrated = undefined;
+        throw err;
+      });
+      await migrated;
+      return startAnalyticsGroup({ kafka, clickhouse, topic: names.clickTopic, group: names.analyticsGroup });
+    }),
   ]);
   const drainer = startFallbackDrainer({
     redis: redisDrain,

@@ -7,6 +7,8 @@ import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:cr
 import { z } from 'zod';
 import type { ClickInput } from './click-sink';
 import type { Click } from './click-record';
+import { isBotAgent } from './enrich/agent';
+import { countryOf } from './enrich/country';
 
 const MAX_TEXT = 1024;
 
@@ -18,17 +20,13 @@ export const ClickEventSchema = z.object({
   user_agent: z.string().max(MAX_TEXT),
   visitor_hash: z.string().regex(/^[0-9a-f]{32}$/),
   bot: z.boolean(),
+  /** ISO 3166-1 alpha-2 from the client IP, '' when unknown; absent in events of earlier releases. */
+  country: z.string().regex(/^([A-Z]{2})?$/).optional(),
 });
 export type ClickEvent = z.infer<typeof ClickEventSchema>;
 
-// Crawlers, link unfurlers and HTTP libraries; a small list on purpose: analytics may refine it later.
-const BOT_UA =
-  /bot|crawl|spider|slurp|facebookexternalhit|embedly|preview|monitor|curl|wget|python-requests|httpclient|go-http-client|okhttp|headless/i;
-
-/** True when the user agent looks like a crawler or a script rather than a person's browser. */
-export function isBot(userAgent: string): boolean {
-  return userAgent === '' || BOT_UA.test(userAgent);
-}
+/** True when the user agent looks like a crawler or a script rather than a person's browser (isbot). */
+export const isBot = isBotAgent;
 
 // One KeyObject per key: importing a string key on every click was a measurable part of the redirect.
 const keyObjects = new Map<string, KeyObject>();
@@ -54,6 +52,7 @@ export function toClickEvent(click: ClickInput, hashKey: string): ClickEvent {
     user_agent: userAgent,
     visitor_hash: visitorHash(hashKey, click.ip, click.userAgent),
     bot: isBot(userAgent),
+    country: countryOf(click.ip),
   };
 }
 
@@ -67,7 +66,7 @@ export function toClick(click: ClickInput, hashKey: string): Click {
     userAgent,
     visitorHash: visitorHash(hashKey, click.ip, click.userAgent),
     bot: isBot(userAgent),
-    country: '',
+    country: countryOf(click.ip),
   };
 }
 

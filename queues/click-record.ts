@@ -240,7 +240,7 @@ export function readForAnalytics(m: RecordMessage): Result<DecodedClick[]> {
     return {
       ok: true,
       value: [{ clickId: e.click_id, code: e.short_code, at: Date.parse(e.ts), referrer: e.referrer, userAgent: e.user_agent,
-        visitorHash: e.visitor_hash, bot: e.bot, country: '' }],
+        visitorHash: e.visitor_hash, bot: e.bot, country: e.country ?? '' }],
     };
   }
   if (format !== PACKED_FORMAT) return fail(`unknown record format ${JSON.stringify(format.slice(0, 40))}`);

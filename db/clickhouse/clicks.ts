@@ -1,6 +1,7 @@
 /**
- * Every ClickHouse statement of the project lives in this module, written for the 18.x server the local
- * stack runs (no query parameters, no DateTime64): moving to a newer server is one diff here.
+ * Raw click rows: what the analytics consumer writes. Every ClickHouse statement of the project lives in this
+ * folder (clicks.ts, migrations.ts, analytics.ts), written for the 18.x server the local stack runs (no query
+ * parameters, no DateTime64): moving to a newer server is one diff here.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 
@@ -10,12 +11,20 @@ export const CLICKS_TABLE = 'click_events';
 export interface ClickRow {
   click_id: string;
   short_code: string;
-  /** `YYYY-MM-DD hh:mm:ss` in UTC */
-  event_time: string;
+  /** Unix seconds: a number means the same instant whatever the server's time zone */
+  event_time: number;
   referrer: string;
   user_agent: string;
   visitor_hash: string;
   is_bot: 0 | 1;
+  /** The referrer's host name, lower case; '' for none */
+  referrer_host: string;
+  /** ISO 3166-1 alpha-2; '' when unknown */
+  country: string;
+  browser: string;
+  os: string;
+  /** desktop, mobile, tablet, console, smarttv, wearable, embedded, bot; '' when unknown */
+  device: string;
 }
 
 /** Quotes a string literal for ClickHouse SQL: the one place client-side binding happens. */
@@ -23,32 +32,42 @@ export function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** ReplacingMergeTree by click id: an at-least-once consumer may insert a click twice; reads use FINAL. */
-export function createTableSql(database: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${database}.${CLICKS_TABLE} (
-    click_id String,
-    short_code String,
-    event_time DateTime,
-    referrer String,
-    user_agent String,
-    visitor_hash String,
-    is_bot UInt8,
-    inserted_at DateTime DEFAULT now()
-  ) ENGINE = ReplacingMergeTree(inserted_at)
-  PARTITION BY toYYYYMM(event_time)
-  ORDER BY (short_code, event_time, click_id)`;
-}
-
-/** Creates the database and tables when missing. */
-export async function ensureClicksSchema(admin: ClickHouseClient, database: string): Promise<void> {
-  await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
-  await admin.command({ query: createTableSql(database) });
-}
-
 /** Inserts click rows (JSONEachRow). */
 export async function insertClicks(ch: ClickHouseClient, rows: readonly ClickRow[]): Promise<void> {
   if (rows.length === 0) return;
   await ch.insert({ table: CLICKS_TABLE, values: rows as ClickRow[], format: 'JSONEachRow' });
+}
+
+// Ids per query: keeps the statement well under max_query_size (raised below) whatever the batch size.
+const IDS_PER_QUERY = 5000;
+
+/**
+ * The click ids of `rows` that ClickHouse already holds. The consumer inserts only the others: the rollups'
+ * materialized views count every inserted row, so a redelivered batch must not be inserted again. The filter
+ * on (short_code, event_time) lets the primary key skip everything but the batch's own granules.
+ */
+export async function storedClickIds(ch: ClickHouseClient, rows: readonly ClickRow[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < rows.length; i += IDS_PER_QUERY) {
+    const chunk = rows.slice(i, i + IDS_PER_QUERY);
+    const codes = [...new Set(chunk.map((r) => r.short_code))];
+    let min = chunk[0].event_time;
+    let max = min;
+    for (const r of chunk) {
+      if (r.event_time < min) min = r.event_time;
+      if (r.event_time > max) max = r.event_time;
+    }
+    const rs = await ch.query({
+      query: `SELECT click_id FROM ${CLICKS_TABLE}
+              WHERE short_code IN (${codes.map(quote).join(', ')})
+                AND event_time >= toDateTime(${min}) AND event_time <= toDateTime(${max})
+                AND click_id IN (${chunk.map((r) => quote(r.click_id)).join(', ')})`,
+      format: 'JSONEachRow',
+      clickhouse_settings: { max_query_size: '16000000' },
+    });
+    for (const row of await rs.json<{ click_id: string }>()) found.add(row.click_id);
+  }
+  return found;
 }
 
 /** Distinct clicks per code (deduplicated by click id), for the given codes. */

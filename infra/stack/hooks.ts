@@ -24,10 +24,10 @@ const HOOKS: Hook[] = [
   },
   {
     service: 'clickhouse',
-    label: 'clickhouse schema',
+    label: 'clickhouse migrations',
     run: async (config) => {
-      const { ensureClickhouseSchema } = require('../../db/clickhouse/schema') as typeof import('../../db/clickhouse/schema');
-      await ensureClickhouseSchema(config);
+      const { runClickhouseMigrations } = require('../../db/clickhouse/schema') as typeof import('../../db/clickhouse/schema');
+      await runClickhouseMigrations(config);
     },
   },
 ];
