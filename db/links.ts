@@ -70,6 +70,15 @@ export async function findLinkByCode(db: Db, code: string): Promise<Link | null>
   return rows[0] ?? null;
 }
 
+/** The codes of every live link `scope` may see (analytics rank a key's own links among themselves). */
+export async function liveCodes(db: Db, scope: OwnerScope): Promise<string[]> {
+  const rows = await db
+    .select({ code: urls.shortCode })
+    .from(urls)
+    .where(and(isNull(urls.deletedAt), scopeSql(scope)));
+  return rows.map((r) => r.code);
+}
+
 /** The live link under `code` when `scope` may see it, else null (another key's link looks missing). */
 export async function findScopedLink(db: Db, code: string, scope: OwnerScope): Promise<Link | null> {
   const rows = await db

@@ -85,3 +85,42 @@ export function zonedTime(t: number, local: string): string {
   const mm = String(abs % 60).padStart(2, '0');
   return `${local.replace(' ', 'T')}${sign}${hh}:${mm}`;
 }
+
+const ValueCountSchema = z
+  .object({
+    value: z.string().meta({ description: '"(direct)" (referrers) or "(unknown)" when absent; "other" sums the rest' }),
+    clicks: z.number().int(),
+  })
+  .meta({ id: 'ValueCount' });
+const counts = z.array(ValueCountSchema);
+
+export const LinkAnalyticsSchema = z
+  .object({
+    short_code: z.string(),
+    from: z.string().meta({ format: 'date-time', description: 'start of the first bucket, with the zone offset' }),
+    to: z.string().meta({ format: 'date-time', description: 'end of the last bucket' }),
+    interval: z.enum(['hour', 'day']),
+    tz: z.string(),
+    include_bots: z.boolean(),
+    totals: z.object({
+      clicks: z.number().int().meta({ description: 'clicks the filter keeps: people only unless include_bots' }),
+      unique_visitors: z.number().int().meta({ description: 'distinct visitor hashes among them (approximate: uniq)' }),
+      bots: z.number().int().meta({ description: "the bots' clicks in the range, always" }),
+    }),
+    series: z.array(z.object({ t: z.string().meta({ format: 'date-time' }), clicks: z.number().int(), unique_visitors: z.number().int() })),
+    referrers: counts,
+    countries: counts,
+    browsers: counts,
+    os: counts,
+    devices: counts,
+  })
+  .meta({ id: 'LinkAnalytics' });
+
+export const TopLinksSchema = z
+  .object({
+    from: z.string().meta({ format: 'date-time' }),
+    to: z.string().meta({ format: 'date-time' }),
+    include_bots: z.boolean(),
+    links: z.array(z.object({ short_code: z.string(), clicks: z.number().int(), bots: z.number().int() })),
+  })
+  .meta({ id: 'TopLinks' });

@@ -4,9 +4,9 @@
  * carries ClickHouse's own text (it is logged instead).
  */
 import { Readable } from 'node:stream';
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   CSV_HEADER,
   clickRowsCsv,
@@ -20,13 +20,18 @@ import {
   type Interval,
 } from '../../db/clickhouse/analytics';
 import { DIMENSIONS, type Dimension } from '../../db/clickhouse/migrations';
-import { findLinkByCode } from '../../db/links';
+import { findScopedLink, liveCodes, type OwnerScope } from '../../db/links';
 import type { AppDeps, AppState } from '../deps';
 import { badRequest, notFound, unavailable } from '../errors';
+import { READ_ROLES, assertRole, scopeOf } from '../middleware/auth';
+import { OPTIONAL_KEY_SECURITY, documentRoute, errorResponses, jsonContent } from '../openapi';
+import { createRouter } from '../routing';
 import {
   AnalyticsQuerySchema,
   ClicksCsvQuerySchema,
+  LinkAnalyticsSchema,
   TopLinksQuerySchema,
+  TopLinksSchema,
   canonicalTimeZone,
   defaultInterval,
   queryError,
@@ -34,7 +39,48 @@ import {
   zonedTime,
   type ResolvedRange,
 } from './analytics.schema';
-import { isPossibleCode } from './links.schema';
+import { db } from './link-body';
+import { CodeParamSchema, isPossibleCode } from './links.schema';
+
+const path = z.object({ short_code: CodeParamSchema.shape.code });
+const RANGE_400 = 'from not before to, a range over 400 days, or a malformed value';
+const ACCESS =
+  'Like the links they describe: public while no API key is defined, else any key, and keys other than admin ' +
+  "see only their own links (another key's link is a 404).";
+
+documentRoute('get', '/api/links/{short_code}/analytics', {
+  summary: "A link's clicks over time, unique visitors, bots and top values",
+  description:
+    'Buckets are local hours or days of tz (quarter-hour rollups in ClickHouse); from and to widen to the buckets ' +
+    'that hold them and the answer gives the range used; empty buckets are zeros. Top values: the 10 most ' +
+    `frequent, the rest as "other". ${ACCESS}`,
+  security: OPTIONAL_KEY_SECURITY,
+  requestParams: { path, query: AnalyticsQuerySchema },
+  responses: {
+    '200': { description: 'Analytics', content: jsonContent(LinkAnalyticsSchema) },
+    ...errorResponses([400, `${RANGE_400}, an unknown interval or time zone`], 401, 403, [404, 'Short URL not found'], [503, 'Analytics unavailable']),
+  },
+});
+documentRoute('get', '/api/links/{short_code}/clicks.csv', {
+  summary: "A link's raw clicks as CSV, oldest first (streamed)",
+  description: `Columns: time (UTC), referrer, country, browser, os, device, bot. No IP is stored; the visitor hash stays inside. ${ACCESS}`,
+  security: OPTIONAL_KEY_SECURITY,
+  requestParams: { path, query: ClicksCsvQuerySchema },
+  responses: {
+    '200': { description: 'CSV with a header line', content: { 'text/csv': { schema: z.string() } } },
+    ...errorResponses([400, RANGE_400], 401, 403, [404, 'Short URL not found'], [503, 'Analytics unavailable']),
+  },
+});
+documentRoute('get', '/api/analytics/top-links', {
+  summary: 'The links with the most clicks in a range (quarter-hour precision)',
+  description: `Keys other than admin rank only their own links. ${ACCESS}`,
+  security: OPTIONAL_KEY_SECURITY,
+  requestParams: { query: TopLinksQuerySchema },
+  responses: {
+    '200': { description: 'Top links', content: jsonContent(TopLinksSchema) },
+    ...errorResponses([400, `${RANGE_400}, a limit outside 1-100`], 401, 403, [503, 'Analytics unavailable']),
+  },
+});
 
 const TOP_VALUES = 10;
 /** Response keys of the dimensions, in DIMENSIONS order. */
@@ -54,18 +100,18 @@ function range(from: string | undefined, to: string | undefined): ResolvedRange 
   return r;
 }
 
-/** 404 unless the link exists (the links API's ownership rules apply once keys own links). */
+/** Which links the caller may see: all in open mode, else by its key's role (401/403 without a fitting key). */
+function scope(ctx: Ctx): OwnerScope {
+  return ctx.state.authMode === 'keys' ? scopeOf(assertRole(ctx.state, READ_ROLES)) : { kind: 'all' };
+}
+
+/** The code, or 404 unless the link is live and the caller may see it (another key's link looks missing). */
 async function requireLink(deps: AppDeps, ctx: Ctx): Promise<string> {
   const code = ctx.params.code;
+  const s = scope(ctx);
   if (!isPossibleCode(code)) throw notFound();
-  let found: boolean;
-  try {
-    found = (await findLinkByCode(deps.db, code)) !== null;
-  } catch (err) {
-    ctx.state.log.error({ err }, 'analytics link lookup failed');
-    throw unavailable('Database unavailable');
-  }
-  if (!found) throw notFound();
+  const row = await db(deps, 'analytics link lookup', () => findScopedLink(deps.db, code, s));
+  if (!row) throw notFound();
   return code;
 }
 
@@ -92,7 +138,7 @@ function topValues(dim: Dimension, values: DimensionCount[], total: number): Dim
 
 /** The analytics router. */
 export function analyticsRoutes(deps: AppDeps): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = createRouter();
   const ch = () => deps.clickhouse;
 
   router.get('/api/links/:code/analytics', async (ctx) => {
@@ -136,13 +182,16 @@ export function analyticsRoutes(deps: AppDeps): Router<AppState> {
 
   router.get('/api/analytics/top-links', async (ctx) => {
     ctx.state.route = '/api/analytics/top-links';
+    const s = scope(ctx);
     const q = parseQuery(TopLinksQuerySchema, ctx);
     const r = range(q.from, q.to);
+    // ClickHouse knows no owners: a key's ranking is restricted to the codes PostgreSQL says it owns.
+    const codes = s.kind === 'all' ? undefined : await db(deps, 'owned links lookup', () => liveCodes(deps.db, s));
     // The rollups hold quarter hours: the range widens to the quarter hours that contain its ends.
     const from = Math.floor(r.from.getTime() / 900_000) * 900;
     const to = Math.ceil(r.to.getTime() / 900_000) * 900;
     const includeBots = q.include_bots ?? false;
-    const links = await analyticsRead(ctx, () => topLinks(ch(), { from, to, limit: q.limit ?? 10, includeBots }));
+    const links = await analyticsRead(ctx, () => topLinks(ch(), { from, to, limit: q.limit ?? 10, includeBots, codes }));
     ctx.set('Cache-Control', 'no-store');
     ctx.body = {
       from: new Date(from * 1000).toISOString(),

@@ -8,9 +8,11 @@ import assert from 'node:assert/strict';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { insertClicks, type ClickRow } from '../../db/clickhouse/clicks';
 import { dropClickhouseDatabase, runClickhouseMigrations } from '../../db/clickhouse/schema';
+import { createApiKey } from '../../db/api-keys';
 import { insertLink } from '../../db/links';
 import { createClickHouse } from '../../infra/clients';
 import { randomCode, startApi, type ApiHarness } from '../helpers/api';
+import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env';
 import { uniqueSuffix } from '../helpers/test-config';
 
 let seq = 0;
@@ -187,5 +189,62 @@ describe('analytics API (rows written directly to ClickHouse)', function () {
     } finally {
       await down.close();
     }
+  });
+});
+
+describe('analytics access follows link ownership (API keys in a private database)', function () {
+  this.timeout(60_000);
+  let env: PipelineEnv;
+  let api: ApiHarness;
+  let ch: ClickHouseClient;
+  const database = `linkhop_ak_${uniqueSuffix()}`;
+
+  before(async function () {
+    this.timeout(120_000);
+    // Keys switch a database to keyed mode: a private one keeps the shared test database open.
+    env = await createPipelineEnv({}, { kafka: false });
+    api = await startApi({ DATABASE_URL: env.config.DATABASE_URL, CLICKHOUSE_DATABASE: database });
+    await runClickhouseMigrations(api.config);
+    ch = createClickHouse(api.config);
+  });
+  after(async () => {
+    await ch?.close();
+    await api?.close();
+    if (api) await dropClickhouseDatabase(api.config, database);
+    await env?.close();
+  });
+
+  it("lets a viewer key read its own links' analytics only; admin reads all; no key is a 401", async () => {
+    const { db } = api.runtime.deps;
+    const a = await createApiKey(db, 'viewer a', 'viewer');
+    const b = await createApiKey(db, 'viewer b', 'viewer');
+    const admin = await createApiKey(db, 'admin', 'admin');
+    const codeA = randomCode();
+    const codeB = randomCode();
+    await env.pool.query('INSERT INTO urls (short_code, original_url, owner_key_id) VALUES ($1, $3, $4), ($2, $3, $5)', [
+      codeA, codeB, 'https://example.com/', a.row.id, b.row.id,
+    ]);
+    await insertClicks(ch, [row(codeA, '2026-10-05T10:00:00Z'), row(codeB, '2026-10-05T10:00:00Z'), row(codeB, '2026-10-05T11:00:00Z')]);
+    const range = { from: '2026-10-05', to: '2026-10-06' };
+    const get = (url: string, key?: string) => {
+      const req = api.http.get(url).query(range);
+      return key ? req.set('X-API-Key', key) : req;
+    };
+
+    assert.equal((await get(`/api/links/${codeA}/analytics`)).status, 401);
+    assert.equal((await get('/api/analytics/top-links')).status, 401);
+    const own = await get(`/api/links/${codeA}/analytics`, a.key);
+    assert.equal(own.status, 200, own.text);
+    assert.equal(own.body.totals.clicks, 1);
+    for (const url of [`/api/links/${codeB}/analytics`, `/api/links/${codeB}/clicks.csv`]) {
+      const res = await get(url, a.key);
+      assert.equal(res.status, 404, url);
+      assert.deepEqual(res.body, { detail: 'Short URL not found' });
+    }
+    const topA = await get('/api/analytics/top-links', a.key);
+    assert.deepEqual(topA.body.links, [{ short_code: codeA, clicks: 1, bots: 0 }]);
+    const topAdmin = await get('/api/analytics/top-links', admin.key);
+    assert.deepEqual(topAdmin.body.links.map((l: { short_code: string }) => l.short_code), [codeB, codeA]);
+    assert.equal((await get(`/api/links/${codeB}/analytics`, admin.key)).status, 200);
   });
 });
