@@ -1,6 +1,7 @@
 /**
  * Builds the browser app (web/, TypeScript + Vite) into web/dist, which the API serves. `npm install` builds
- * it (prepare), `npm start` and `npm test` build it when it is missing; the output is never committed.
+ * it (prepare), `npm start` and `npm test` build it when it is missing or older than its sources; the output
+ * is never committed.
  * Usage: tsx infra/web.ts [--if-missing | --prepare]  (--prepare: skip quietly when dev dependencies are absent)
  */
 import { spawn } from 'node:child_process';
@@ -14,8 +15,26 @@ export const WEB_DIST = path.join(ROOT, 'web', 'dist');
 
 const PAGES = ['index.html', 'app.html', 'docs.html'];
 
-/** True when every page of the app is built. */
-export const webBuilt = (): boolean => PAGES.every((p) => fs.existsSync(path.join(WEB_DIST, p)));
+/** Newest modification time of the app's sources (web/ without dist/), in ms. */
+function newestSource(dir = path.join(ROOT, 'web')): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (full !== WEB_DIST && entry.name !== 'node_modules') newest = Math.max(newest, newestSource(full));
+    } else {
+      newest = Math.max(newest, fs.statSync(full).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** True when every page of the app is built and no source changed since (a stale build would test old code). */
+export function webBuilt(): boolean {
+  const built = PAGES.map((p) => path.join(WEB_DIST, p));
+  if (!built.every((f) => fs.existsSync(f))) return false;
+  return Math.min(...built.map((f) => fs.statSync(f).mtimeMs)) >= newestSource();
+}
 
 const VITE = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
 
@@ -35,7 +54,7 @@ export async function buildWeb(): Promise<void> {
   if (code !== 0) throw new Error(`web build failed (exit ${code}):\n${output}`);
 }
 
-/** Builds the app unless it is already there. */
+/** Builds the app unless an up-to-date build is already there. */
 export async function ensureWebBuilt(): Promise<void> {
   if (!webBuilt()) await buildWeb();
 }

@@ -17,9 +17,13 @@ button{margin-top:1rem;font:inherit;font-weight:600;padding:.6rem 1.2rem;border:
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 
-/** The policy of every end-user page: nothing but the inline stylesheet above, forms back to this origin. */
+/**
+ * The policy of every end-user page: nothing loads but the inline stylesheet above, and no script runs.
+ * form-action names http(s) as well as this origin because the one form (the password) posts here and a right
+ * password answers 303 to the link's destination, and Chromium checks that redirect against form-action too.
+ */
 export const PAGE_CSP =
-  `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; ` +
+  `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self' https: http:; ` +
   "base-uri 'none'; frame-ancestors 'none'";
 
 /** Escapes text for HTML element content and attribute values. */

@@ -1,5 +1,5 @@
 /** Delete in two steps (no modal dialog): the first press asks, the second deletes; Escape or Cancel backs out. */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../lib/client';
 
 interface Props {
@@ -11,6 +11,11 @@ interface Props {
 export function ConfirmDelete({ code, onDeleted, compact }: Props) {
   const [asking, setAsking] = useState(false);
   const [error, setError] = useState<string>();
+  const confirm = useRef<HTMLButtonElement>(null);
+  // The question takes the focus, so a keyboard user answers it next (autofocus works only at page load).
+  useEffect(() => {
+    if (asking) confirm.current?.focus();
+  }, [asking]);
   const remove = async () => {
     try {
       await api.remove(code);
@@ -29,7 +34,7 @@ export function ConfirmDelete({ code, onDeleted, compact }: Props) {
   return (
     <span class="row" onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}>
       {compact ? null : <span>Delete /{code} for good?</span>}
-      <button type="button" class="danger" onClick={() => void remove()} autoFocus aria-label={`Confirm delete /${code}`}>
+      <button type="button" class="danger" onClick={() => void remove()} ref={confirm} aria-label={`Confirm delete /${code}`}>
         Confirm delete
       </button>
       <button type="button" class="link" onClick={() => setAsking(false)}>

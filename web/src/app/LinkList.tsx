@@ -8,7 +8,7 @@ import { formatDate, formatNumber } from '../lib/format';
 import type { Link, LinkPage } from '../lib/types';
 import { ConfirmDelete } from './ConfirmDelete';
 import { CreateLink } from './CreateLink';
-import { navigate } from './router';
+import { navigate, takeFlash } from './router';
 
 const PAGE_SIZE = '20';
 
@@ -30,7 +30,7 @@ export function LinkList({ search }: { search: URLSearchParams }) {
   const [error, setError] = useState<string>();
   const [text, setText] = useState(params.q ?? '');
   const [reload, setReload] = useState(0);
-  const [notice, setNotice] = useState<string>();
+  const [notice, setNotice] = useState<string | undefined>(takeFlash);
   // Cursors of the pages before this one, so "Previous" works without the API paging backwards.
   const [trail, setTrail] = useState<string[]>([]);
   const key = listPath(params);

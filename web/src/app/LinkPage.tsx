@@ -63,7 +63,7 @@ export function LinkPage({ code }: { code: string }) {
             <button type="button" class="secondary" onClick={() => setEditing(!editing)} aria-expanded={editing}>
               Edit
             </button>
-            <ConfirmDelete code={link.short_code} onDeleted={() => navigate('/app')} />
+            <ConfirmDelete code={link.short_code} onDeleted={(c) => navigate('/app', `Deleted /${c}`)} />
           </div>
         </div>
         {qr ? <img class="qr" src={qr} alt={`QR code for ${link.short_url}`} width={160} height={160} /> : null}

@@ -1,10 +1,18 @@
 /** A tiny History API router for /app: links under /app change the view without a page load. */
 import { useEffect, useState } from 'preact/hooks';
 
-export function navigate(path: string): void {
-  if (path === location.pathname + location.search) return;
-  history.pushState(null, '', path);
+/** Goes to `path`; `flash` is a message for the next view (read once with takeFlash()). */
+export function navigate(path: string, flash?: string): void {
+  if (path === location.pathname + location.search && !flash) return;
+  history.pushState(flash ? { flash } : null, '', path);
   dispatchEvent(new PopStateEvent('popstate'));
+}
+
+/** The message the last navigation carried, removed from the history entry so a reload does not repeat it. */
+export function takeFlash(): string | undefined {
+  const flash = (history.state as { flash?: string } | null)?.flash;
+  if (flash) history.replaceState(null, '');
+  return flash;
 }
 
 /** The current path and query, re-rendered on every navigation. */

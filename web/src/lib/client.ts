@@ -2,7 +2,10 @@
  * The one place the browser talks to the API: the public JSON API only, with the signed-in key (if any) in
  * X-API-Key. Errors become ApiError with the API's {"detail"} turned into one readable sentence.
  */
+import { describeDetail } from './errors';
 import type { Analytics, Link, LinkInput, LinkPage } from './types';
+
+export { describeDetail } from './errors';
 
 const KEY_STORE = 'linkhop.key';
 const MODE_STORE = 'linkhop.mode';
@@ -36,19 +39,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-/** One sentence from a {"detail"} body: a string as is, a list of field errors joined. */
-export function describeDetail(detail: unknown, status: number): string {
-  if (typeof detail === 'string') return detail;
-  if (Array.isArray(detail)) {
-    const parts = detail.map((d: { loc?: unknown[]; msg?: string }) => {
-      const field = Array.isArray(d.loc) ? d.loc.filter((p) => p !== 'body').join('.') : '';
-      return field ? `${field}: ${d.msg ?? 'invalid'}` : (d.msg ?? 'invalid');
-    });
-    if (parts.length) return parts.join('; ');
-  }
-  return `Request failed (HTTP ${status})`;
 }
 
 function headers(extra: Record<string, string> = {}): Record<string, string> {
