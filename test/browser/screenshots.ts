@@ -96,7 +96,7 @@ async function main(): Promise<void> {
       const count = Math.round(900 * c.weight);
       for (let i = 0; i < count; i++) {
         const daysAgo = Math.min(6.99, -Math.log(1 - rand() * 0.95) * 2.2);
-        const at = new Date(now - daysAgo * 24 * HOUR - rand() * HOUR);
+        const at = Math.round(now - daysAgo * 24 * HOUR - rand() * HOUR);
         runtime.deps.clicks.record({
           shortCode: c.link.short_code, at, referrer: pick(REFERRERS), userAgent: pick(AGENTS), ip: pick(ADDRESSES),
         });
