@@ -85,8 +85,8 @@ const schema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: int(250),
   KAFKA_BOOTSTRAP_SERVERS: list.transform((v) => (v.length ? v : [`127.0.0.1:${LOCAL_PORTS.kafka}`])),
   /**
-   * Derives every per-deployment name (topics, groups, key prefixes, channels, queue prefix, task queue,
-   * Schedule ids) in queues/names.ts, so one variable isolates a test or bench deployment on shared servers.
+   * Derives every per-deployment name (topics, groups, key prefixes, queue prefix, task queue,
+   * Schedule ids) in infra/deployment.ts, so one variable isolates a test or bench deployment on shared servers.
    */
   DEPLOYMENT_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,48}$/i, 'letters, digits, _ and -, up to 49').optional(),
   // The replaced system's names, kept as overrides of what DEPLOYMENT_PREFIX derives (queues/names.ts).

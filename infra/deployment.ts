@@ -1,7 +1,7 @@
 /**
  * Per-deployment names, derived in one place from DEPLOYMENT_PREFIX: two deployments on the same
  * PostgreSQL server, Redis, Kafka and Temporal (a test run beside development, the bench) share no topic,
- * group, key, channel, queue or Schedule. It sits at the bottom layer so every folder can ask it.
+ * group, key, queue or Schedule. It sits at the bottom layer so every folder can ask it.
  */
 import type { Config } from './config';
 
@@ -15,8 +15,6 @@ export interface DeploymentNames {
   analyticsGroup: string;
   /** Prefix of the click pipeline's keys on the queue Redis (clickKeys). */
   clickKeyPrefix: string;
-  /** Cache Redis pub/sub channel on which changed links are evicted from every API's LRU. */
-  evictChannel: string;
   /** BullMQ key prefix on the queue Redis. */
   queuePrefix: string;
   /** Queue Redis list of reserved ID blocks the keygen worker keeps topped up (queues/keygen/blocks.ts). */
@@ -47,7 +45,6 @@ export function deploymentNames(config: NameConfig): DeploymentNames {
     group,
     analyticsGroup: `${group}_analytics`,
     clickKeyPrefix: config.CLICK_BUFFER_KEY_PREFIX ?? (p ? `${p}_clicks` : 'click_buffer'),
-    evictChannel: p ? `${p}:link-evict` : 'linkhop:link-evict',
     queuePrefix,
     keygenBlocks: `${queuePrefix}:keygen-blocks:${config.ID_ALLOCATOR_KEY}`,
     taskQueue: config.TEMPORAL_TASK_QUEUE ?? (p ? `${p}-linkhop` : 'linkhop'),
