@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   log.info({ url: config.BASE_URL, metricsPort: config.METRICS_PORT || undefined }, 'api listening');
   // Say loudly when anyone may create, edit and delete links: an operator should never run open by accident.
   const mode = await runtime.deps.auth.mode();
-  if (mode === 'open') log.warn('open mode: no API key is defined and API_KEYS is unset, so every route is open; create a key with `npm run keys -- create --name NAME --role admin`');
+  // Open is the expected state of a fresh local install (npm start prints it too); in production it is a warning.
+  const openMessage = 'open mode: no API key is defined and API_KEYS is unset, so every route is open; create a key with `npm run keys -- create --name NAME --role admin`';
+  if (mode === 'open') log[config.NODE_ENV === 'production' ? 'warn' : 'info'](openMessage);
   else log.info({ mode }, 'API keys required');
 }
 

@@ -10,6 +10,13 @@ import { PROCESSES, metricsEnv, metricsPorts } from './processes';
 import { Supervisor, type ProcessSpec } from './supervisor';
 import { ensureWebBuilt } from './web';
 
+/** Whether the link API answers a client without a key, asked the way a client would. */
+async function accessLine(baseUrl: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/links?limit=1`).catch(() => undefined);
+  if (res?.status === 200) return 'open: no API key is defined, so anyone who reaches the API may manage links (`npm run keys -- create --name NAME --role admin` closes it)';
+  if (res?.status === 401) return 'API keys required (`npm run keys -- list`)';
+  return `unknown (GET /api/links answered ${res?.status ?? 'nothing'})`;
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -38,6 +45,7 @@ async function main(): Promise<void> {
   }
 
   await supervisor.ready(120_000);
+  const access = await accessLine(config.BASE_URL);
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(
     [
@@ -47,6 +55,7 @@ async function main(): Promise<void> {
       `  Temporal Web UI ${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/schedules`,
       `  Bull Board      ${config.BASE_URL}/admin/queues  (user ${config.ADMIN_USER}, password ${process.env.ADMIN_PASSWORD ? 'from ADMIN_PASSWORD' : 'in .cache/admin-password'})`,
       `  Prometheus      http://127.0.0.1:${LOCAL_PORTS.prometheus}/alerts  (scrapes every process: ${PROCESSES.map((p) => `${p.name} :${ports[p.name]}`).join(', ')})`,
+      `  Access          ${access}`,
       '  Ctrl-C stops the processes.',
       '',
     ].join('\n'),
