@@ -1,6 +1,6 @@
 /**
- * The component benches other issues provide: bench/keygen.ts (`runKeygenBench`) and bench/pipeline.ts
- * (`runPipelineBench`). A missing file is reported as "not available"; a present one must run, and any error
+ * The component benches other issues provide: bench/keygen.ts (`runKeygenBench`), bench/pipeline.ts
+ * (`runPipelineBench`) and bench/analytics.ts (`runAnalyticsBench`, only when `--only` names it). A missing file is reported as "not available"; a present one must run, and any error
  * it throws marks the bench broken.
  */
 import { existsSync } from 'node:fs';
@@ -18,6 +18,7 @@ export interface ComponentBenchOptions {
 const COMPONENTS: Record<string, { file: string; fn: string }> = {
   keygen: { file: 'keygen.ts', fn: 'runKeygenBench' },
   pipeline: { file: 'pipeline.ts', fn: 'runPipelineBench' },
+  analytics: { file: 'analytics.ts', fn: 'runAnalyticsBench' },
 };
 
 /** Runs the named component benches; their results (or "not available") keyed by name. */

@@ -12,7 +12,7 @@ import { runBench } from './session';
 import { WORKLOADS } from './workloads';
 
 const USAGE = `usage: npm run bench -- [--quick] [--only name,...] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL]
-workloads: ${WORKLOADS.map((w) => w.name).join(', ')}, keygen, pipeline (see bench/README.md)`;
+workloads: ${WORKLOADS.map((w) => w.name).join(', ')}, keygen, pipeline, analytics (--only; see bench/README.md)`;
 
 /** The peer's origin (no trailing slash); a bad URL stops the bench before anything starts. */
 function peerUrl(value: string): string {

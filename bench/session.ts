@@ -35,6 +35,8 @@ const forPeer = (w: Workload) => w.server === 'api';
 export function selectWorkloads(only: string[] | null): { workloads: Workload[]; components: string[] } {
   const components = ['keygen', 'pipeline'];
   if (!only) return { workloads: WORKLOADS, components };
+  // The analytics bench loads 10 million rows into ClickHouse: run only when asked for by name.
+  components.push('analytics');
   const known = new Set([...WORKLOADS.map((w) => w.name), ...components]);
   const unknown = only.filter((n) => !known.has(n));
   if (unknown.length) throw new Error(`unknown workload ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
@@ -110,7 +112,9 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
     failures: [],
   };
   const config = loadConfig();
-  await stackUp({ quiet: true });
+  // The analytics bench alone needs ClickHouse, plus PostgreSQL for the lock and the migrations' lock.
+  const analyticsOnly = workloads.length === 0 && components.length === 1 && components[0] === 'analytics';
+  await stackUp({ quiet: true, ...(analyticsOnly ? { services: ['clickhouse', 'postgres'] } : {}) });
   const unlock = await lockBench(config);
   try {
     if (workloads.length) {

@@ -84,6 +84,8 @@ describe('bench instruments (integration)', function () {
     const names = selectWorkloads(['hit-half-paced']).workloads.map((w) => w.name);
     assert.deepEqual(names, ['ceiling', 'hit', 'hit-half-paced']);
     assert.deepEqual(selectWorkloads(['keygen']).workloads, []);
+    assert.deepEqual(selectWorkloads(['analytics']), { workloads: [], components: ['analytics'] });
+    assert.ok(!selectWorkloads(null).components.includes('analytics'), 'the analytics load runs only when named');
     assert.throws(() => selectWorkloads(['hti']), /unknown workload hti/);
   });
 
