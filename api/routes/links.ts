@@ -4,6 +4,7 @@
  * codes visible on every replica (a code probed before it existed may be cached as missing).
  */
 import type { Router } from '@koa/router';
+import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { insertLink, insertLinks, type LinkFields, type NewLink } from '../../db/links';
 import { KeygenUnavailableError } from '../../queues/keygen/errors';
@@ -158,17 +159,22 @@ async function createBulk(deps: AppDeps, items: unknown[], owner: Principal, hos
   return results;
 }
 
+/** Names the route for metrics and refuses non-writers before the create limit counts the request. */
+function writersOnly(route: string): Middleware<AppState> {
+  return async (ctx, next) => {
+    ctx.state.route = route;
+    assertRole(ctx.state, WRITE_ROLES);
+    await next();
+  };
+}
+
 /** The link creation router. */
 export function linkRoutes(deps: AppDeps): Router<AppState> {
   const router = createRouter();
   const limit = rateLimitCreates({ config: deps.config, redis: deps.redisCache, log: deps.log });
   router.post(
     '/api/shorten',
-    async (ctx, next) => {
-      ctx.state.route = '/api/shorten';
-      assertRole(ctx.state, WRITE_ROLES);
-      await next();
-    },
+    writersOnly('/api/shorten'),
     limit,
     async (ctx) => {
       const owner = assertRole(ctx.state, WRITE_ROLES);
@@ -200,11 +206,7 @@ export function linkRoutes(deps: AppDeps): Router<AppState> {
 
   router.post(
     '/api/links/bulk',
-    async (ctx, next) => {
-      ctx.state.route = '/api/links/bulk';
-      assertRole(ctx.state, WRITE_ROLES);
-      await next();
-    },
+    writersOnly('/api/links/bulk'),
     limit,
     async (ctx) => {
       const owner = assertRole(ctx.state, WRITE_ROLES);
