@@ -1,4 +1,9 @@
-/** createApp(deps) builds the Koa app and never listens: server.ts listens, tests use app.callback(). */
+/**
+ * createRequestHandler(deps) is the HTTP server's one request handler, used by server.ts and the tests alike:
+ * the redirect handler answers GET/HEAD /{code} itself and every other request goes to the Koa app that
+ * createApp builds (which never listens).
+ */
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import type { AppDeps, AppState } from './deps';
 import { authenticate } from './middleware/auth';
@@ -13,7 +18,7 @@ import { linkRoutes } from './routes/links';
 import { metricsRoutes } from './routes/metrics';
 import { linkExportRoutes } from './routes/links-export';
 import { linkManageRoutes } from './routes/links-manage';
-import { redirectFastPath, redirectRoutes } from './routes/redirect';
+import { createRedirectHandler, redirectRoutes } from './routes/redirect';
 import { unlockPasswordLinks } from './routes/redirect-routes';
 import { statsRoutes } from './routes/stats';
 import { webRoutes } from './routes/web';
@@ -25,8 +30,6 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   // are whatever the client wrote, so trusting the leftmost would let any client pick its own address.
   const app = new Koa<AppState>({ proxy: hops > 0, maxIpsCount: hops });
   app.silent = true;
-  // First: a redirect must not pay for request ids, loggers or routing (api/routes/redirect.ts).
-  app.use(redirectFastPath(deps));
   app.use(securityHeaders());
   app.use(requestContext(deps.log));
   app.use(errorMiddleware());
@@ -41,4 +44,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(unlockPasswordLinks(deps));
   for (const router of routers) app.use(router.routes());
   return app;
+}
+
+/** The server's request handler: redirects answered before Koa, everything else by the app. */
+export function createRequestHandler(deps: AppDeps): RequestListener {
+  const redirect = createRedirectHandler(deps);
+  const koa = createApp(deps).callback();
+  return (req, res) => {
+    // A redirect must not pay for Koa's context, request ids, loggers or routing (api/routes/redirect.ts).
+    if (!redirect(req, res)) void koa(req, res);
+  };
 }

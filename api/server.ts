@@ -6,7 +6,7 @@ import { Shutdown } from '../infra/shutdown';
 import { exitOnStartupFailure, listen, unreachable } from '../infra/startup';
 import { createLogger } from '../observability/logger';
 import { serveMetrics } from '../observability/metrics-server';
-import { createApp } from './app';
+import { createRequestHandler } from './app';
 import { createHttpServer } from './http-server';
 import { createApiRuntime } from './wiring';
 
@@ -20,8 +20,7 @@ async function main(): Promise<void> {
   // to date in the background (analytics answer 503 until then).
   void migrateClickhouse(config, log);
   const runtime = createApiRuntime(config, log);
-  const app = createApp(runtime.deps);
-  const server = createHttpServer(config, app.callback());
+  const server = createHttpServer(config, createRequestHandler(runtime.deps));
 
   const shutdown = new Shutdown(log);
   shutdown.add('servers', 'http', async () => {

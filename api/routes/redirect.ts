@@ -1,13 +1,13 @@
 /**
- * GET/HEAD /{code}: the hot path. It runs as the app's first middleware, before request ids, loggers and the
- * router, and writes the response itself: an LRU hit on a link without a visit limit costs no I/O and no
+ * GET/HEAD /{code}: the hot path. The HTTP server's request handler (api/app.ts) gives it every request
+ * first; it answers redirects from node:http's request and response without Koa, request ids, loggers or the
+ * router, and hands everything else on: an LRU hit on a link without a visit limit costs no I/O and no
  * promise (expiry and password are decided from the cached target). A link with max_visits pays one
  * conditional UPDATE per redirect, which is what keeps the limit exact across replicas. Location is set
  * verbatim (ctx.redirect would re-encode it). The click is recorded once the response is written, never before.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Router } from '@koa/router';
-import type { Middleware } from 'koa';
 import type { LinkTarget } from '../../db/link-cache';
 import { consumeVisit, hasVisitsLeft } from '../../db/links';
 import { httpDuration, httpRequests } from '../../observability/metrics';
@@ -87,86 +87,140 @@ export const rawQuery = (url: string | undefined): string => {
 /** True when a cached target has passed its expiry. */
 export const isExpired = (t: LinkTarget, now = Date.now()): boolean => t.expiresAt !== null && now >= t.expiresAt;
 
-/** The redirect fast path; anything that is not GET/HEAD of a possible code goes to the next middleware. */
-export function redirectFastPath(deps: AppDeps): Middleware<AppState> {
+/**
+ * The client address as Koa computes `ctx.ip`: behind `hops` trusted proxies, the hops-th X-Forwarded-For
+ * entry from the right (entries further left are whatever the client wrote), else the socket's peer.
+ */
+export function clientIp(req: IncomingMessage, hops: number): string {
+  if (hops > 0) {
+    const raw = req.headers['x-forwarded-for'];
+    // Node joins repeated X-Forwarded-For lines into one string; the array case is only the type's.
+    const header = Array.isArray(raw) ? raw.join(',') : raw;
+    if (header) {
+      const ips = header.split(/\s*,\s*/).slice(-hops);
+      if (ips[0]) return ips[0];
+    }
+  }
+  return req.socket.remoteAddress ?? '';
+}
+
+/** A request the redirect handler answers: GET or HEAD of a path that can be a short code. */
+function redirectCode(req: IncomingMessage): string | undefined {
+  const method = req.method;
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  const url = req.url;
+  // Origin-form only ("/code?query"); anything else (absolute-form, "*") is Koa's to judge.
+  if (!url || url.charCodeAt(0) !== 47 /* / */) return undefined;
+  const q = url.indexOf('?');
+  const code = q < 0 ? url.slice(1) : url.slice(1, q);
+  return isPossibleCode(code) ? code : undefined;
+}
+
+type Status = 307 | 401 | 404 | 410 | 503;
+
+/** Counts an answer and its duration (module-level, like every function below: no closure per request). */
+function done(req: IncomingMessage, status: Status, start: bigint): void {
+  const m = metricsFor[req.method === 'HEAD' ? 'HEAD' : 'GET'];
+  m[status].inc();
+  m.duration.observe(Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+/**
+ * The redirect handler: answers GET/HEAD /{code} from node:http's request and response, before Koa exists
+ * for the request, and returns true; returns false for every other request (the caller hands it to Koa).
+ */
+export function createRedirectHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { resolver, clicks, log, pool } = deps;
-  // Called after res.end(): the response is already written to the socket, so recording cannot delay it.
-  const record = (req: IncomingMessage, code: string, ip: string) =>
-    clicks.record({
-      shortCode: code,
-      at: Date.now(),
-      referrer: req.headers.referer ?? '',
-      userAgent: req.headers['user-agent'] ?? '',
-      ip,
-    });
+  const hops = deps.config.TRUST_PROXY_HOPS;
 
-  return async (ctx, next) => {
-    const method = ctx.method;
-    if (method !== 'GET' && method !== 'HEAD') return next();
-    const code = ctx.path.slice(1);
-    if (!isPossibleCode(code)) return next();
-    const start = process.hrtime.bigint();
-    const m = metricsFor[method];
-    const head = method === 'HEAD';
-    ctx.respond = false;
-    const res = ctx.res;
-    const done = (status: 307 | 401 | 404 | 410 | 503) => {
-      m[status].inc();
-      m.duration.observe(Number(process.hrtime.bigint() - start) / 1e9);
-    };
-    const fail = (err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 503;
-      const detail = err instanceof HttpError ? err.detail : 'Service unavailable';
-      if (!(err instanceof HttpError)) log.error({ err, code }, 'redirect lookup failed');
-      sendError(ctx.req, res, status, JSON.stringify({ detail }), head);
-      done(503);
-    };
-
-    let target = resolver.peek(code);
-    if (target === undefined) {
-      try {
-        target = await resolver.resolve(code);
-      } catch (err) {
-        return fail(err);
-      }
+  /** The 307 and its click, recorded after res.end(): it cannot delay the response. */
+  function redirect(req: IncomingMessage, res: ServerResponse, code: string, target: LinkTarget, start: bigint): void {
+    sendRedirect(res, target.forwardQuery ? withQuery(target.url, rawQuery(req.url)) : target.url);
+    if (req.method !== 'HEAD') {
+      clicks.record({
+        shortCode: code,
+        at: Date.now(),
+        referrer: req.headers.referer ?? '',
+        userAgent: req.headers['user-agent'] ?? '',
+        ip: clientIp(req, hops),
+      });
     }
+    done(req, 307, start);
+  }
+
+  /** The answer for a looked-up target; a promise only for a link with a visit limit. */
+  function answer(req: IncomingMessage, res: ServerResponse, code: string, target: LinkTarget | null, start: bigint): Promise<void> | undefined {
+    const head = req.method === 'HEAD';
     if (target === null) {
-      sendError(ctx.req, res, 404, NOT_FOUND_BODY, head);
-      return done(404);
-    }
-    // Expired, password and used-up answers are not clicks: nothing is recorded for them.
-    if (isExpired(target)) {
-      sendError(ctx.req, res, 410, EXPIRED_BODY, head);
-      return done(410);
-    }
-    if (target.password) {
-      if (wantsHtml(ctx.req)) sendPasswordPage(res, code, false, head);
+      sendError(req, res, 404, NOT_FOUND_BODY, head);
+      done(req, 404, start);
+    } else if (isExpired(target)) {
+      // Expired, password and used-up answers are not clicks: nothing is recorded for them.
+      sendError(req, res, 410, EXPIRED_BODY, head);
+      done(req, 410, start);
+    } else if (target.password) {
+      if (wantsHtml(req)) sendPasswordPage(res, code, false, head);
       else {
         res.writeHead(401, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(PASSWORD_BODY) });
         res.end(head ? undefined : PASSWORD_BODY);
       }
-      return done(401);
+      done(req, 401, start);
+    } else if (target.limited) {
+      return limited(req, res, code, target, start);
+    } else {
+      redirect(req, res, code, target, start);
     }
-    if (target.limited) {
+    return undefined;
+  }
+
+  /** A link with max_visits: one conditional UPDATE decides, so the limit holds across replicas. */
+  async function limited(req: IncomingMessage, res: ServerResponse, code: string, target: LinkTarget, start: bigint): Promise<void> {
+    const head = req.method === 'HEAD';
+    let outcome: Awaited<ReturnType<typeof consumeVisit>>;
+    try {
+      // HEAD is not a visit: it reports whether one is left without using it.
+      outcome = head ? ((await hasVisitsLeft(pool, code)) ? 'counted' : 'exhausted') : await consumeVisit(pool, code);
+    } catch (err) {
+      log.error({ err, code }, 'visit count failed');
+      throw new HttpError(503, 'Database unavailable');
+    }
+    if (outcome === 'counted') return redirect(req, res, code, target, start);
+    if (outcome === 'missing') sendError(req, res, 404, NOT_FOUND_BODY, head);
+    else sendError(req, res, 410, outcome === 'expired' ? EXPIRED_BODY : USED_UP_BODY, head);
+    done(req, outcome === 'missing' ? 404 : 410, start);
+  }
+
+  function fail(req: IncomingMessage, res: ServerResponse, code: string, err: unknown, start: bigint): void {
+    const known = err instanceof HttpError;
+    if (!known) log.error({ err, code }, 'redirect lookup failed');
+    if (res.headersSent) res.destroy();
+    else sendError(req, res, known ? err.status : 503, JSON.stringify({ detail: known ? err.detail : 'Service unavailable' }), req.method === 'HEAD');
+    done(req, 503, start);
+  }
+
+  async function lookUp(req: IncomingMessage, res: ServerResponse, code: string, start: bigint): Promise<void> {
+    try {
+      await answer(req, res, code, await resolver.resolve(code), start);
+    } catch (err) {
+      fail(req, res, code, err, start);
+    }
+  }
+
+  return function handleRedirect(req, res) {
+    const code = redirectCode(req);
+    if (code === undefined) return false;
+    const start = process.hrtime.bigint();
+    // An LRU hit on a link without a visit limit answers in this tick: no promise, no I/O.
+    const cached = resolver.peek(code);
+    if (cached === undefined) void lookUp(req, res, code, start);
+    else {
       try {
-        // HEAD is not a visit: it reports whether one is left without using it.
-        const outcome = head ? ((await hasVisitsLeft(pool, code)) ? 'counted' : 'exhausted') : await consumeVisit(pool, code);
-        if (outcome === 'missing') {
-          sendError(ctx.req, res, 404, NOT_FOUND_BODY, head);
-          return done(404);
-        }
-        if (outcome !== 'counted') {
-          sendError(ctx.req, res, 410, outcome === 'expired' ? EXPIRED_BODY : USED_UP_BODY, head);
-          return done(410);
-        }
+        answer(req, res, code, cached, start)?.catch((err: unknown) => fail(req, res, code, err, start));
       } catch (err) {
-        log.error({ err, code }, 'visit count failed');
-        return fail(new HttpError(503, 'Database unavailable'));
+        fail(req, res, code, err, start);
       }
     }
-    sendRedirect(res, target.forwardQuery ? withQuery(target.url, rawQuery(ctx.req.url)) : target.url);
-    if (!head) record(ctx.req, code, ctx.ip);
-    done(307);
+    return true;
   };
 }
 

@@ -1,13 +1,13 @@
 /**
  * The real API for integration tests: createApiRuntime against the `_test` database and the local stack,
- * createApp over it, supertest on app.callback(), plus counters of the real Redis commands and SQL it sends.
+ * the server request handler over it, supertest on the listening server, plus counters of the real Redis commands and SQL it sends.
  */
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import supertest from 'supertest';
-import { createApp } from '../../api/app';
+import { createRequestHandler } from '../../api/app';
 import { createHttpServer } from '../../api/http-server';
 import { createApiRuntime, type ApiRuntime } from '../../api/wiring';
 import { runMigrations } from '../../db/migrate';
@@ -55,9 +55,8 @@ export async function startApi(
   // Before the runtime exists: the counter's group starts at the topic's end, so no click of this API precedes it.
   const counter = opts.counter ? await startClickCounter(config) : undefined;
   const runtime = createApiRuntime(config, createLogger('api-test', config.LOG_LEVEL));
-  const app = createApp(runtime.deps);
-  // The production server with its timeouts and connection cap, so tests see what clients see.
-  const server = createHttpServer(config, app.callback());
+  // The production server, request handler, timeouts and connection cap, so tests see what clients see.
+  const server = createHttpServer(config, createRequestHandler(runtime.deps));
   const close = async () => {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -83,6 +83,9 @@ describe('API: links, redirects and stats (integration)', function () {
     const head = await api.http.head(`/${code}`).redirects(0);
     assert.equal(head.status, 307);
     assert.equal(head.headers.location, url);
+    // Answered by the server's redirect handler, in front of Koa: none of Koa's middleware ran for it.
+    assert.equal(res.headers['x-request-id'], undefined);
+    assert.ok((await api.http.get('/health')).headers['x-request-id'], 'a Koa route sets X-Request-Id');
   });
 
   it('a non-ASCII URL is stored percent-encoded and redirects to exactly that', async () => {

@@ -1,9 +1,11 @@
-/** Pure helpers of the link API: cursors, query forwarding, CSV quoting, self-link detection. */
+/** Pure helpers of the link API: cursors, query forwarding, client address, CSV quoting, self-link detection. */
 import assert from 'node:assert/strict';
 import { createCursorCodec } from '../../api/cursor';
 import { isSelfLink } from '../../api/routes/link-body';
 import { csvField } from '../../api/routes/links-export';
-import { withQuery } from '../../api/routes/redirect';
+import { clientIp, withQuery } from '../../api/routes/redirect';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Koa from 'koa';
 
 describe('link API helpers (unit)', () => {
   it('cursors round-trip and any change is refused with a 400', () => {
@@ -25,6 +27,26 @@ describe('link API helpers (unit)', () => {
     assert.equal(withQuery('https://e.com/p?x=1', 'a=1'), 'https://e.com/p?x=1&a=1');
     assert.equal(withQuery('https://e.com/p?x=1#top', 'a=1'), 'https://e.com/p?x=1&a=1#top');
     assert.equal(withQuery('https://e.com/p?', 'a=1'), 'https://e.com/p?a=1');
+  });
+
+  it("takes the client address exactly as Koa's ctx.ip does, for every proxy setting", () => {
+    const cases: [number, string | undefined, string][] = [
+      [0, undefined, '10.0.0.9'],
+      [0, '1.1.1.1', '10.0.0.9'],
+      [1, undefined, '10.0.0.9'],
+      [1, '1.1.1.1', '1.1.1.1'],
+      [1, '6.6.6.6, 1.1.1.1', '1.1.1.1'],
+      [2, '6.6.6.6, 1.1.1.1,2.2.2.2', '1.1.1.1'],
+      [3, '1.1.1.1', '1.1.1.1'],
+      [1, '', '10.0.0.9'],
+    ];
+    for (const [hops, xff, expected] of cases) {
+      const req = { headers: xff === undefined ? {} : { 'x-forwarded-for': xff }, socket: { remoteAddress: '10.0.0.9' } } as unknown as IncomingMessage;
+      const koa = new Koa({ proxy: hops > 0, maxIpsCount: hops });
+      const ctx = koa.createContext(req, {} as ServerResponse);
+      assert.equal(ctx.ip, expected, `Koa, ${hops} hops, ${xff}`);
+      assert.equal(clientIp(req, hops), ctx.ip, `${hops} hops, X-Forwarded-For ${xff}`);
+    }
   });
 
   it('quotes CSV fields as RFC 4180 says', () => {
