@@ -6,7 +6,8 @@ import type { Config } from '../infra/config';
 import type { Logger } from '../observability/logger';
 import * as schema from './schema';
 
-export type Db = NodePgDatabase<typeof schema>;
+/** The drizzle handle; `$client` is its pool, for the few statements written as plain SQL. */
+export type Db = NodePgDatabase<typeof schema> & { $client: Pool };
 
 /** Drizzle over an existing pool. */
 export const createDb = (pool: Pool): Db => drizzle(pool, { schema });
