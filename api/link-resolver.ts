@@ -54,8 +54,11 @@ export interface LinkResolver {
   resolve(code: string): Promise<LinkTarget | null>;
   /** Caches a link this process just wrote or edited (LRU and Redis) and evicts it on every replica; never throws. */
   remember(link: Link): Promise<void>;
-  /** Like remember() for many new links: one Redis pipeline and one eviction message for all of them. */
-  rememberMany(links: readonly Link[]): Promise<void>;
+  /**
+   * Caches links just created (LRU and Redis, one pipeline). Only `custom` codes clear a missing mark and are
+   * evicted on every replica (one message): see the comment at the implementation. Never throws.
+   */
+  rememberNew(generated: readonly Link[], custom: readonly Link[]): Promise<void>;
   /** Forgets a deleted link everywhere: Redis marks it missing, every replica drops it from its LRU. */
   drop(code: string): Promise<void>;
   /** Drops `code` from this process's LRU. */
@@ -211,23 +214,37 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
         warnRedis(err, 'cache write after create');
       }
     },
-    async rememberMany(links) {
-      if (links.length === 0) return;
+    // A brand-new link can be cached as missing only if someone asked for its code before it existed. A
+    // custom code may well have been probed (its creator checking that it is free, a client reading it
+    // early), so its `url_missing:` mark is deleted and every replica drops it from its LRU. A generated code
+    // cannot have been: it comes from an ID block only this process holds, through a keyed permutation, so
+    // nobody saw it before this response (guessing one is a 1 in 62^7 shot per request, and even then the
+    // negative entry lapses after NEGATIVE_CACHE_TTL_MS). Its new `url:` key is enough, since Redis readers
+    // look at `url:` before `url_missing:`. Skipping the publish saves every replica a message per create.
+    async rememberNew(generated, custom) {
+      if (generated.length === 0 && custom.length === 0) return;
       const pipeline = redis.pipeline();
-      for (const link of links) {
-        evictLocal(link.shortCode);
-        const json = JSON.stringify(toCachedLink(link));
+      const cache = (link: Link) => {
+        // A lookup of this code in flight read "missing" before the insert: it must not store that.
+        if (inflight.has(link.shortCode)) stale.add(link.shortCode);
+        const cached = toCachedLink(link);
+        if (lruEnabled) lru.set(link.shortCode, { t: toLinkTarget(cached) });
+        const json = JSON.stringify(cached);
         if (config.CACHE_TTL_SECONDS > 0) pipeline.set(linkCacheKey(link.shortCode), json, 'EX', config.CACHE_TTL_SECONDS);
         else pipeline.set(linkCacheKey(link.shortCode), json);
+      };
+      for (const link of generated) cache(link);
+      for (const link of custom) {
+        cache(link);
         pipeline.del(missingLinkKey(link.shortCode));
       }
-      pipeline.publish(LINK_EVICT_CHANNEL, links.map((l) => l.shortCode).join(' '));
+      if (custom.length > 0) pipeline.publish(LINK_EVICT_CHANNEL, custom.map((l) => l.shortCode).join(' '));
       try {
         const results = await pipeline.exec();
         const failed = results?.find(([err]) => err);
         if (failed?.[0]) throw failed[0];
       } catch (err) {
-        warnRedis(err, 'cache write after bulk create');
+        warnRedis(err, 'cache write after create');
       }
     },
     async drop(code) {

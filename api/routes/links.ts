@@ -144,7 +144,8 @@ async function createBulk(deps: AppDeps, items: unknown[], owner: Principal, hos
     for (const p of toInsert) if (!p.custom) p.link.shortCode = await nextCode(deps);
     const rows = await db(deps, 'bulk insert', () => insertLinks(deps.db, toInsert.map((p) => p.link)));
     const byCode = new Map(rows.map((r) => [r.shortCode, r]));
-    await deps.resolver.rememberMany(rows);
+    const custom = new Set(toInsert.filter((p) => p.custom).map((p) => p.link.shortCode));
+    await deps.resolver.rememberNew(rows.filter((r) => !custom.has(r.shortCode)), rows.filter((r) => custom.has(r.shortCode)));
     const retry: typeof toInsert = [];
     for (const p of toInsert) {
       const row = byCode.get(p.link.shortCode);
@@ -194,7 +195,7 @@ export function linkRoutes(deps: AppDeps): Router<AppState> {
       } else {
         row = await createWithGeneratedCode(deps, body.url, fields);
       }
-      await deps.resolver.remember(row);
+      await deps.resolver.rememberNew(body.custom_code ? [] : [row], body.custom_code ? [row] : []);
       // Debug: one info line per created link would drown the log of a busy instance.
       ctx.state.log.debug({ code: row.shortCode }, 'link created');
       ctx.status = 201;
