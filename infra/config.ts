@@ -79,6 +79,8 @@ const schema = z.object({
     `postgres://postgres@127.0.0.1:${LOCAL_PORTS.postgres}/linkhop`,
   ),
   DATABASE_POOL_SIZE: int(20),
+  /** Most links one group-committed INSERT of concurrent creates may carry (api/link-writer.ts). */
+  CREATE_BATCH_MAX_LINKS: z.coerce.number().int().min(1).max(1000).default(200),
   REDIS_URL: urlOf(['redis:', 'rediss:'], 'redis://host:6379/0').default(`redis://127.0.0.1:${LOCAL_PORTS.redisCache}/0`),
   REDIS_REPLICA_URL: urlOf(['redis:', 'rediss:'], 'redis://host:6379/0').optional(),
   QUEUE_REDIS_URL: urlOf(['redis:', 'rediss:'], 'redis://host:6379/0').default(`redis://127.0.0.1:${LOCAL_PORTS.redisQueue}/0`),

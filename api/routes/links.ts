@@ -1,16 +1,18 @@
 /**
  * POST /api/shorten (one link) and POST /api/links/bulk (up to 1,000 in one INSERT). Both validate strictly,
  * refuse links to this service itself, hash passwords, record the creating key as the owner, and make the new
- * codes visible on every replica (a code probed before it existed may be cached as missing).
+ * codes visible on every replica (a custom code probed before it existed may be cached as missing). Creates
+ * of one event-loop turn share one INSERT and one cache write (api/link-writer.ts).
  */
 import type { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
-import { insertLink, insertLinks, type LinkFields, type NewLink } from '../../db/links';
+import { insertLinks, type LinkFields, type NewLink } from '../../db/links';
 import { KeygenUnavailableError } from '../../queues/keygen/errors';
 import type { Link } from '../../db/schema';
 import type { Principal } from '../auth';
 import type { AppDeps, AppState } from '../deps';
+import { createLinkWriter, type LinkWriter } from '../link-writer';
 import { createRouter } from '../routing';
 import { conflict, unavailable, unprocessable } from '../errors';
 import { WRITE_ROLES, assertRole } from '../middleware/auth';
@@ -97,10 +99,10 @@ async function nextCode(deps: AppDeps): Promise<string> {
   }
 }
 
-async function createWithGeneratedCode(deps: AppDeps, url: string, fields: LinkFields): Promise<Link> {
+async function createWithGeneratedCode(deps: AppDeps, writer: LinkWriter, url: string, fields: LinkFields): Promise<Link> {
   for (let attempt = 0; attempt < MAX_GENERATED_ATTEMPTS; attempt++) {
     const code = await nextCode(deps);
-    const row = await db(deps, 'insert link', () => insertLink(deps.db, code, url, fields));
+    const row = await writer.insert({ link: { shortCode: code, originalUrl: url, ...fields }, custom: false });
     if (row) return row;
     // A taken code means a custom code (or a deleted link) got there first: take the next.
     deps.log.warn({ code }, 'generated code already taken; trying the next one');
@@ -173,6 +175,8 @@ function writersOnly(route: string): Middleware<AppState> {
 export function linkRoutes(deps: AppDeps): Router<AppState> {
   const router = createRouter();
   const limit = rateLimitCreates({ config: deps.config, redis: deps.redisCache, log: deps.log });
+  // One per router, so every create of this app shares its batches.
+  const writer = createLinkWriter(deps);
   router.post(
     '/api/shorten',
     writersOnly('/api/shorten'),
@@ -189,13 +193,12 @@ export function linkRoutes(deps: AppDeps): Router<AppState> {
       let row: Link;
       if (body.custom_code) {
         const code = body.custom_code;
-        const inserted = await db(deps, 'insert link', () => insertLink(deps.db, code, body.url, fields));
+        const inserted = await writer.insert({ link: { shortCode: code, originalUrl: body.url, ...fields }, custom: true });
         if (!inserted) throw conflict(`Custom code '${code}' is already taken`);
         row = inserted;
       } else {
-        row = await createWithGeneratedCode(deps, body.url, fields);
+        row = await createWithGeneratedCode(deps, writer, body.url, fields);
       }
-      await deps.resolver.rememberNew(body.custom_code ? [] : [row], body.custom_code ? [row] : []);
       // Debug: one info line per created link would drown the log of a busy instance.
       ctx.state.log.debug({ code: row.shortCode }, 'link created');
       ctx.status = 201;
