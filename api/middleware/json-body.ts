@@ -8,6 +8,8 @@ import { HttpError, badRequest, payloadTooLarge, unsupportedMediaType } from '..
 export const JSON_BODY_LIMIT_BYTES = 16 * 1024;
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+// One decoder for every request: decode() without { stream: true } keeps no state between calls.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A 413 that also closes the connection, so an oversized upload is not read to its end. */
 function tooLarge(ctx: Context, limit: number): HttpError {
@@ -70,7 +72,7 @@ export async function readJsonBody(ctx: Context, limitBytes = JSON_BODY_LIMIT_BY
   if (raw.length === 0) return undefined;
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    text = UTF8.decode(raw);
   } catch {
     throw badRequest('Request body is not valid UTF-8');
   }
@@ -95,7 +97,7 @@ export async function readFormOrJsonBody(ctx: Context, limitBytes = JSON_BODY_LI
   const raw = await readRaw(ctx, limitBytes);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    text = UTF8.decode(raw);
   } catch {
     throw badRequest('Request body is not valid UTF-8');
   }

@@ -71,9 +71,25 @@ function hostOf(value: string): string | null {
   }
 }
 
+/** hostOf with a memory of its last answer: BASE_URL and the request's Host are the same on nearly every create. */
+function lastHostOf(): (value: string) => string | null {
+  let input: string | undefined;
+  let host: string | null = null;
+  // One entry, so a client that varies its Host header grows nothing.
+  return (value) => {
+    if (value !== input) {
+      input = value;
+      host = hostOf(value);
+    }
+    return host;
+  };
+}
+const baseHostOf = lastHostOf();
+const requestHostOf = lastHostOf();
+
 /** True when `url` points at this service (BASE_URL's host or the Host the request came to): a redirect loop. */
 export function isSelfLink(url: string, baseUrl: string, requestHost: string): boolean {
   const target = hostOf(url);
   if (target === null) return false;
-  return target === hostOf(baseUrl) || (requestHost !== '' && target === hostOf(requestHost));
+  return target === baseHostOf(baseUrl) || (requestHost !== '' && target === requestHostOf(requestHost));
 }
