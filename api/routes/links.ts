@@ -22,7 +22,7 @@ import { KEY_SECURITY, OPTIONAL_KEY_SECURITY, documentRoute, errorResponses, jso
 import { hashPassword } from '../passwords';
 import { db, isSelfLink, toFullLinkBody, toLinkBody } from './link-body';
 import {
-  BulkBodySchema, LinkSchema, MAX_BULK_ITEMS, SEED_FIELDS, SeedLinkSchema, ShortenBodySchema,
+  BulkBodySchema, LinkSchema, MAX_BULK_ITEMS, SeedLinkSchema, SeedShortenBodySchema, ShortenBodySchema, isSeedOnlyBody,
   fieldErrors, isReservedCode, type FieldError, type ShortenBody,
 } from './links.schema';
 
@@ -184,7 +184,10 @@ export function linkRoutes(deps: AppDeps): Router<AppState> {
     async (ctx) => {
       const owner = assertRole(ctx.state, WRITE_ROLES);
       const raw = await readJsonBody(ctx);
-      const parsed = ShortenBodySchema.safeParse(raw);
+      const seedOnly = isSeedOnlyBody(raw);
+      const parsed: { success: true; data: ShortenBody } | { success: false; error: z.ZodError } = (
+        seedOnly ? SeedShortenBodySchema : ShortenBodySchema
+      ).safeParse(raw);
       if (!parsed.success) throw unprocessable(fieldErrors(parsed.error));
       const body = parsed.data;
       if (isSelfLink(body.url, deps.config.BASE_URL, ctx.host)) throw unprocessable([SELF_LINK]);
@@ -203,7 +206,6 @@ export function linkRoutes(deps: AppDeps): Router<AppState> {
       ctx.state.log.debug({ code: row.shortCode }, 'link created');
       ctx.status = 201;
       // A client that sends only the seed's fields gets the seed's body, key for key.
-      const seedOnly = Object.keys(raw as object).every((k) => SEED_FIELDS.has(k));
       ctx.body = seedOnly ? toLinkBody(row, deps.config.BASE_URL, 0) : toFullLinkBody(row, deps.config.BASE_URL, 0);
     },
   );

@@ -1,6 +1,6 @@
 /** Pure validation of the link API's input: URL rules, custom codes, reserved words and body shapes. */
 import assert from 'node:assert/strict';
-import { checkUrl, fieldErrors, isPossibleCode, ShortenBodySchema } from '../../api/routes/links.schema';
+import { checkUrl, fieldErrors, isPossibleCode, isSeedOnlyBody, SeedShortenBodySchema, ShortenBodySchema } from '../../api/routes/links.schema';
 
 const accepted: Array<[string, string]> = [
   ['https://example.com', 'https://example.com'],
@@ -99,6 +99,31 @@ describe('link validation (unit)', () => {
     assert.equal(ok({ tags: ['Upper'] }), false);
     assert.equal(ok({ title: 'x'.repeat(201) }), false);
     assert.equal(ok({ forward_query: 'yes' }), false);
+  });
+
+  it('the seed-only schema answers every seed-only body exactly as the full schema does', () => {
+    const bodies: unknown[] = [
+      { url: 'https://e.com/a' },
+      { url: 'https://e.com/a', custom_code: 'promo2030' },
+      { url: 'https://e.com/a', custom_code: null },
+      { url: 'not-a-url', custom_code: 'ab' },
+      { url: '', custom_code: 'my-code!' },
+      { url: 'javascript:alert(1)', custom_code: 'docs' },
+      { url: 7 },
+      { custom_code: 'abc' },
+      {},
+    ];
+    for (const body of bodies) {
+      assert.equal(isSeedOnlyBody(body), true, JSON.stringify(body));
+      const full = ShortenBodySchema.safeParse(body);
+      const seed = SeedShortenBodySchema.safeParse(body);
+      assert.equal(seed.success, full.success, JSON.stringify(body));
+      if (full.success) assert.deepEqual(seed.data, full.data);
+      else assert.deepEqual(fieldErrors(seed.error!), fieldErrors(full.error!), JSON.stringify(body));
+    }
+    for (const body of [null, [], ['url'], 'https://e.com', 3, { url: 'https://e.com', title: 't' }, { url: 'https://e.com', extra: 1 }]) {
+      assert.equal(isSeedOnlyBody(body), false, JSON.stringify(body));
+    }
   });
 
   it('possible codes: what the redirect path may look up', () => {
