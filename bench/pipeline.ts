@@ -2,7 +2,7 @@
  * Click pipeline bench: the API's real producer (in this process, without HTTP) pushes clicks as fast as
  * it can into a bench-only topic; a real consumer process aggregates them and a real Temporal worker
  * flushes them. Reports sustained clicks/s (sent -> aggregated in Redis) and flush lag (a probe click's
- * send -> visible in urls.clicks). Run alone: `npx tsx bench/pipeline.ts [seconds] [clicks/s, 0 = max]`.
+ * send -> visible in urls.clicks). Run alone: `npx tsx bench/pipeline.ts [seconds] [clicks/s, 0 = max] [consumer profile dir]`.
  */
 import type Redis from 'ioredis';
 import { removeSchedules } from '../activities/schedules';
@@ -14,8 +14,9 @@ import { toClick } from '../queues/click-event';
 import { clickKeys, deploymentNames } from '../queues/names';
 import { freePort, startProcess, type Child } from '../infra/child';
 import { processDef } from '../infra/processes';
-import { waitUntil } from '../infra/wait';
+import { clicksDropped } from '../observability/click-metrics';
 import { benchConfig, prepareBench } from './pipeline-setup';
+import { waitForCount, watchProbes } from './pipeline-probes';
 
 export interface PipelineBenchOptions {
   /** Seconds of sustained producing (default 20). */
@@ -26,6 +27,8 @@ export interface PipelineBenchOptions {
   flushIntervalSeconds?: number;
   /** Paced sending rate; 0 (default) sends as fast as the producer takes them. */
   clicksPerSecond?: number;
+  /** Runs the consumer with --cpu-prof into this directory (summarise with bench/profile.ts). */
+  consumerProfileDir?: string;
 }
 
 export interface PipelineBenchResult {
@@ -37,8 +40,11 @@ export interface PipelineBenchResult {
   aggregated_per_s: number;
   /** time from the last click sent until every click was aggregated */
   drain_after_producing_ms: number;
-  /** consumer alone: a backlog produced before it started, aggregated per second once it runs */
-  consumer_backlog: { clicks: number; per_s: number };
+  /**
+   * consumer alone: a backlog produced before it started, aggregated per second once it runs (null: it was
+   * done before the first look, while booting); seconds_from_spawn includes the process start.
+   */
+  consumer_backlog: { clicks: number; per_s: number | null; seconds_from_spawn: number };
   flush_interval_s: number;
   /**
    * Queue-Redis memory per click aggregated during the sustained run: `info_delta` from INFO used_memory
@@ -51,7 +57,7 @@ export interface PipelineBenchResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+const pct = (xs: readonly number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 
 async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
@@ -67,6 +73,17 @@ async function dedupBytes(redis: Redis, pattern: string): Promise<number> {
     for (const key of found) total += Number(await redis.memory('USAGE', key)) || 0;
   } while (cursor !== '0');
   return total;
+}
+
+/** Clicks this process's producers dropped at their memory bound, so far. */
+async function droppedClicks(): Promise<number> {
+  return (await clicksDropped.get()).values.reduce((s, v) => s + v.value, 0);
+}
+
+/** A dropped click is never aggregated: fail at once instead of waiting for it. */
+async function noneDropped(before: number): Promise<void> {
+  const dropped = (await droppedClicks()) - before;
+  if (dropped > 0) throw new Error(`the producer dropped ${dropped} clicks at its memory bound`);
 }
 
 /** Runs the bench; every process it starts is stopped before it returns. */
@@ -101,42 +118,49 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       .reduce((s, l) => s + Number(l.split(' ').at(-1)), 0);
   };
 
+  const watch = watchProbes(pool, probe);
+  let probing = false;
+  let prober: Promise<void> | undefined;
   try {
     const click = (code: string): ClickInput => ({ shortCode: code, at: Date.now(), referrer: '', userAgent: 'bench', ip: '127.0.0.1' });
+    // The producer drops clicks once maxBuffered are in memory (the API must never block a redirect on it);
+    // the bench sends faster than Kafka takes them, so it waits instead, or the count it waits for would
+    // never arrive. Half the bound leaves the pump whole records' worth to pack.
+    const highWater = Math.floor(config.CLICK_PRODUCER_MAX_BUFFERED / 2);
+    const room = async () => {
+      while (producer.buffered() > highWater) await sleep(1);
+    };
+    const droppedBefore = await droppedClicks();
 
     // The consumer's own rate: a backlog waits in the topic, then one consumer process works through it.
     const backlog = opts.quick ? 50_000 : 300_000;
     for (let i = 0; i < backlog; i += 2000) {
       for (let j = 0; j < 2000; j++) producer.send(click(codes[(i + j) % codes.length]));
+      await room();
       await new Promise((r) => setImmediate(r));
     }
     await producer.flush();
-    consumer = await startProcess(processDef('click-consumer'), { env: { ...env, METRICS_PORT: String(metricsPort) } });
-    const consumerStart = Date.now();
-    await waitUntil(async () => (await counted()) >= backlog, { timeoutMs: 600_000, intervalMs: 50, describe: async () => `backlog: ${await counted()} of ${backlog}` });
-    const backlogPerS = Math.round(backlog / ((Date.now() - consumerStart) / 1000));
+    await noneDropped(droppedBefore);
+    const spawnedAt = Date.now();
+    const nodeFlags = opts.consumerProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.consumerProfileDir}`] : [];
+    consumer = await startProcess(processDef('click-consumer'), { env: { ...env, METRICS_PORT: String(metricsPort) }, nodeFlags });
+    // From the first count seen once the process is ready (it may have started on the backlog while booting).
+    const first = { at: Date.now(), n: await counted() };
+    await waitForCount(counted, backlog, 'backlog aggregated');
+    const backlogS = (Date.now() - spawnedAt) / 1000;
+    const backlogPerS = first.n < backlog ? Math.round((backlog - first.n) / ((Date.now() - first.at) / 1000)) : null;
     const countedBefore = await counted();
     worker = await startProcess(processDef('temporal-worker'), { env });
     const memoryBefore = await usedMemory(redis);
     const dedupBefore = await dedupBytes(redis, keys.seenRecords('*', 0).replace(/\*:0$/, '*'));
 
     // Probe clicks every 200 ms: their lag to urls.clicks is the flush lag under this load.
-    const probes: number[] = [];
-    const lags: number[] = [];
-    let probing = true;
-    const prober = (async () => {
+    probing = true;
+    prober = (async () => {
       while (probing) {
-        probes.push(Date.now());
         producer.send(click(probe));
+        watch.sent();
         await sleep(200);
-      }
-    })();
-    const watcher = (async () => {
-      while (probing || lags.length < probes.length) {
-        const { rows } = await pool.query('SELECT clicks FROM urls WHERE short_code = $1', [probe]);
-        const n = Number(rows[0].clicks);
-        while (lags.length < n) lags.push(Date.now() - probes[lags.length]);
-        await sleep(25);
       }
     })();
 
@@ -153,38 +177,53 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       }
       // Bursts of 2,000 with a yield between them, so the producer's pump and socket get the event loop.
       for (let i = 0; i < 2000; i++) producer.send(click(codes[sent++ % codes.length]));
+      await room();
       await new Promise((r) => setImmediate(r));
     }
     await producer.flush();
     const producedAt = Date.now();
-    const expected = countedBefore + sent + probes.length;
-    await waitUntil(async () => (await counted()) >= expected, { timeoutMs: 600_000, intervalMs: 50, describe: async () => `aggregated ${await counted()} of ${sent}` });
+    probing = false;
+    await prober;
+    await producer.flush();
+    await noneDropped(droppedBefore);
+    const expected = countedBefore + sent + watch.sentAt.length;
+    await waitForCount(counted, expected, 'sustained run aggregated');
     const aggregatedAt = Date.now();
     const memoryAfter = await usedMemory(redis);
     const dedupAfter = await dedupBytes(redis, keys.seenRecords('*', 0).replace(/\*:0$/, '*'));
-    probing = false;
-    await prober;
-    await Promise.race([watcher, sleep(30_000)]);
-
+    // Every probe is aggregated by now: each is one flush (plus a skipped tick or a retry) from urls.clicks.
     const interval = opts.flushIntervalSeconds ?? 1;
+    await watch.stop(Math.max(10_000, 10 * interval * 1000));
+    const lags = watch.lags;
+    if (lags.length < watch.sentAt.length) {
+      throw new Error(`flush lag: ${watch.sentAt.length - lags.length} of ${watch.sentAt.length} probe clicks never reached urls.clicks`);
+    }
+
     const aggregatedPerS = Math.round(sent / ((aggregatedAt - start) / 1000));
     const lagMax = Math.max(...lags);
+    const producedPerS = Math.round(sent / ((producedAt - start) / 1000));
+    const p95 = pct(lags, 0.95);
     return {
       clicks: sent,
       seconds_producing: (producedAt - start) / 1000,
-      produced_per_s: Math.round(sent / ((producedAt - start) / 1000)),
+      produced_per_s: producedPerS,
       aggregated_per_s: aggregatedPerS,
       drain_after_producing_ms: aggregatedAt - producedAt,
-      consumer_backlog: { clicks: backlog, per_s: backlogPerS },
+      consumer_backlog: { clicks: backlog, per_s: backlogPerS, seconds_from_spawn: Math.round(backlogS * 100) / 100 },
       flush_interval_s: interval,
       redis_bytes_per_click: {
         info_delta: Math.round(((memoryAfter - memoryBefore) / sent) * 100) / 100,
         dedup_keys: Math.round(((dedupAfter - dedupBefore) / sent) * 100) / 100,
       },
-      flush_lag_ms: { samples: lags.length, p50: pct(lags, 0.5), p95: pct(lags, 0.95), max: lagMax },
-      goal: { clicks_per_s: 100_000, met: aggregatedPerS >= 100_000, lag_under_two_intervals: lagMax < 2 * interval * 1000 },
+      flush_lag_ms: { samples: lags.length, p50: pct(lags, 0.5), p95, max: lagMax },
+      // The acceptance line: both rates, and the lag at p95 (the max is reported, not judged).
+      goal: { clicks_per_s: 100_000, met: Math.min(producedPerS, aggregatedPerS) >= 100_000, lag_under_two_intervals: p95 < 2 * interval * 1000 },
     };
   } finally {
+    // Nothing may poll the pool or send once it closes, whichever way the run ended.
+    probing = false;
+    await prober;
+    await watch.stop(0).catch(() => undefined);
     await producer.close();
     await Promise.all([consumer?.stop(), worker?.stop()]);
     await pool.query('DELETE FROM urls WHERE short_code LIKE $1', [`b${tag}%`]).catch(() => undefined);
@@ -195,7 +234,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
 }
 
 if (require.main === module) {
-  runPipelineBench({ durationS: Number(process.argv[2] ?? 20), clicksPerSecond: Number(process.argv[3] ?? 0) }).then(
+  const [seconds, rate, consumerProfileDir] = process.argv.slice(2);
+  runPipelineBench({ durationS: Number(seconds ?? 20), clicksPerSecond: Number(rate ?? 0), consumerProfileDir }).then(
     (r) => {
       console.log(JSON.stringify(r, null, 2));
       process.exit(0);

@@ -45,6 +45,8 @@ export interface ClickProducer<T> {
   flush(timeoutMs?: number): Promise<void>;
   /** Per partition, the offset of the last record this process wrote to Kafka itself. */
   producedOffsets(): ReadonlyMap<number, string>;
+  /** Clicks held in memory (not yet in Kafka or the fallback stream); send() drops clicks at `maxBuffered`. */
+  buffered(): number;
   /** Flushes, then disconnects. */
   close(): Promise<void>;
 }
@@ -269,6 +271,7 @@ export function createClickProducer<T>(deps: ClickProducerDeps<T>): ClickProduce
     // Bounded, so a shutdown with Kafka and Redis both down still ends (close() then counts what is left).
     flush: (timeoutMs = 8000) => drain(Date.now() + timeoutMs),
     producedOffsets: () => offsets,
+    buffered,
     async close() {
       // From here a failed send returns to drain() instead of sleeping in the pump.
       closed = true;
