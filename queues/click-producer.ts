@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
-import { Partitioners, type Kafka, type RecordMetadata } from 'kafkajs';
+import type { Kafka, RecordMetadata } from 'kafkajs';
 import {
   clicksDropped,
   clicksFallbackBuffered,
@@ -18,6 +18,7 @@ import {
 import type { Logger } from '../observability/logger';
 import { appendFallback, type PackedRecord } from './click-fallback';
 import { packClicks, recordHeaders, recordIdText, type Click } from './click-record';
+import { partitionOfKey } from './kafka-partition';
 import { createSafeProducer } from './kafka-producer';
 import type { ClickKeys } from './names';
 
@@ -58,16 +59,6 @@ const MAX_RECORD_BYTES = 256 * 1024;
 const MAX_SEND_BYTES_PER_PARTITION = 768 * 1024;
 const CLICK_OVERHEAD_BYTES = 40;
 
-/** The partition Kafka's default partitioner picks for a key, for a topic of `n` partitions. */
-function createPartitionOf(): (code: string, n: number) => number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  let metadata: { partitionId: number; leader: number }[] = [];
-  return (code, n) => {
-    if (metadata.length !== n) metadata = Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 0 }));
-    return partitioner({ topic: '', partitionMetadata: metadata as never, message: { key: code, value: null } });
-  };
-}
-
 /** Builds the packing producer; Kafka is connected lazily by the first record. */
 export function createClickProducer<T>(deps: ClickProducerDeps<T>): ClickProducer<T> {
   const { log } = deps;
@@ -81,7 +72,6 @@ export function createClickProducer<T>(deps: ClickProducerDeps<T>): ClickProduce
   let pumping: Promise<void> | undefined;
   // Few retries: after that the record is safe in Redis, and the redirect path keeps its memory small.
   const producer = createSafeProducer(deps.kafka, { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 });
-  const partitionOf = createPartitionOf();
   let partitions = deps.partitions;
   let partitionsKnown = false;
   let kafkaDownUntil = 0;
@@ -104,15 +94,25 @@ export function createClickProducer<T>(deps: ClickProducerDeps<T>): ClickProduce
 
   const buffered = () => pending.length + outboxClicks;
 
-  /** Packs every pending click: one record per partition, split only when a record would grow too big. */
+  // One pump round packs at most a full record per partition: packing costs microseconds per click, so a
+  // backlog packed at once (after a Kafka stall, or a sender outrunning the pump) would hold the event loop
+  // for a long time (hundreds of ms per 100,000 clicks), and every redirect with it.
+  const maxPack = () => deps.batchSize * partitions;
+
+  /** Packs the pending clicks (up to maxPack): one record per partition, split only when a record would grow too big. */
   const pack = () => {
-    const inputs = pending;
-    pending = [];
+    let inputs = pending;
+    if (inputs.length > maxPack()) {
+      inputs = pending.slice(0, maxPack());
+      pending = pending.slice(maxPack());
+    } else {
+      pending = [];
+    }
     const groups = new Map<number, Click[][]>();
     const sizes = new Map<number, number>();
     for (const input of inputs) {
       const click = deps.toClick(input);
-      const p = partitionOf(click.code, partitions);
+      const p = partitionOfKey(click.code, partitions);
       const chunks = groups.get(p) ?? groups.set(p, [[]]).get(p)!;
       const size = click.code.length + click.referrer.length + click.userAgent.length + CLICK_OVERHEAD_BYTES;
       let last = chunks[chunks.length - 1];
