@@ -3,7 +3,8 @@
  * with the real activities on an isolated pipeline, then writes fetchHistory() as JSON under histories/.
  * Run it again (npx tsx test/replay/record.ts) after a deliberate workflow change, and commit the result;
  * rename a history first when its old shape must keep replaying (flush-clicks-pre-patch.json: the flush
- * before it stopped evicting cached links).
+ * before it stopped evicting cached links; flush-clicks-remote-steps.json and flush-clicks-idle-remote-steps.json:
+ * before its steps became local activities). Restore warm-cache.json if its workflow did not change.
  */
 import fs from 'node:fs';
 import path from 'node:path';
