@@ -1,17 +1,20 @@
 /**
- * The pipeline bench's waits: the flush-lag probes (a probe click's send -> visible in urls.clicks) and the
+ * The pipeline bench's waits: the flush-lag probes (a probe click's aggregation -> visible in urls.clicks) and the
  * wait for the consumer's counted clicks. Both are bounded and stop on request, so a run that goes wrong
  * ends with an error that says what was missing instead of polling a closed pool.
  */
-import type { Pool } from 'pg';
+import type { ClickCount } from '../queues/click-ledger';
 import { sleep } from '../infra/wait';
 
 export interface ProbeWatch {
   /** Call right after sending a probe click. */
   sent(): void;
-  /** Probes sent, and the lag (ms) of each one seen in urls.clicks so far, in send order. */
+  /** When each probe was sent, in send order. */
   readonly sentAt: readonly number[];
-  readonly lags: readonly number[];
+  /** Per probe seen in urls.clicks: ms from its aggregation (counted by the consumer) to urls.clicks. */
+  readonly flushLags: readonly number[];
+  /** Per probe seen in urls.clicks: ms from its send to urls.clicks (adds the producer's queue and Kafka). */
+  readonly endToEnd: readonly number[];
   /**
    * Waits up to `waitMs` for the probes still in flight, then stops polling; rethrows a failed poll.
    * Safe to call twice (a finally after an early error).
@@ -20,21 +23,29 @@ export interface ProbeWatch {
 }
 
 /**
- * Polls the probe link's urls.clicks every 25 ms. Probes go to one code, hence one partition: they are
- * counted in send order, so the n-th count seen is the n-th probe sent.
+ * Polls the probe link's count every 25 ms through the click ledger's exact read (pending + snapshot +
+ * urls.clicks, `total`, versus urls.clicks alone, `flushed`). Probes go to one code, hence one partition:
+ * they are aggregated and flushed in send order, so the n-th click counted or flushed is the n-th probe.
  */
-export function watchProbes(pool: Pool, probe: string): ProbeWatch {
+export function watchProbes(read: () => Promise<ClickCount | null>): ProbeWatch {
   const sentAt: number[] = [];
-  const lags: number[] = [];
+  const aggregatedAt: number[] = [];
+  const flushLags: number[] = [];
+  const endToEnd: number[] = [];
   let deadline = Infinity;
   let stopping = false;
   let failure: Error | undefined;
   const done = (async () => {
-    while (!stopping || (lags.length < sentAt.length && Date.now() < deadline)) {
-      const { rows } = await pool.query<{ clicks: string }>('SELECT clicks FROM urls WHERE short_code = $1', [probe]);
-      const n = Math.min(Number(rows[0]?.clicks ?? 0), sentAt.length);
+    while (!stopping || (flushLags.length < sentAt.length && Date.now() < deadline)) {
+      const count = await read();
+      if (!count) throw new Error('the probe link is gone');
       const now = Date.now();
-      while (lags.length < n) lags.push(now - sentAt[lags.length]);
+      // A probe is first seen counted and flushed in the same poll when a flush ran in between: lag 0 to 25 ms.
+      while (aggregatedAt.length < Math.min(count.total, sentAt.length)) aggregatedAt.push(now);
+      while (flushLags.length < Math.min(count.flushed, aggregatedAt.length)) {
+        flushLags.push(now - aggregatedAt[flushLags.length]);
+        endToEnd.push(now - sentAt[endToEnd.length]);
+      }
       await sleep(25);
     }
   })().catch((err: unknown) => {
@@ -44,7 +55,8 @@ export function watchProbes(pool: Pool, probe: string): ProbeWatch {
   return {
     sent: () => void sentAt.push(Date.now()),
     sentAt,
-    lags,
+    flushLags,
+    endToEnd,
     async stop(waitMs) {
       deadline = Math.min(deadline, Date.now() + waitMs);
       stopping = true;
