@@ -8,12 +8,39 @@ import { methodLabel, routeLabel } from '../routing';
 
 const SAFE_ID = /^[\w.-]{1,64}$/;
 
+/**
+ * Per-request state whose logger is made on first use: most requests never log, and a pino child (its
+ * bindings serialised) cost more than the rest of this middleware. A class, so that no closure is built per
+ * request.
+ */
+class RequestState implements AppState {
+  declare route?: string;
+  declare principal?: AppState['principal'];
+  declare authMode?: AppState['authMode'];
+  declare credentialsRejected?: boolean;
+  declare authUnavailable?: boolean;
+  #log: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    private readonly base: Logger,
+  ) {}
+
+  get log(): Logger {
+    return (this.#log ??= this.base.child({ reqId: this.requestId }));
+  }
+
+  set log(value: Logger) {
+    this.#log = value;
+  }
+}
+
 export function requestContext(log: Logger): Middleware<AppState> {
   return async (ctx, next) => {
     const incoming = ctx.get('x-request-id');
     const id = SAFE_ID.test(incoming) ? incoming : randomUUID();
-    ctx.state.requestId = id;
-    ctx.state.log = log.child({ reqId: id });
+    // Whatever an earlier middleware put into Koa's fresh state is kept.
+    ctx.state = Object.assign(new RequestState(id, log), ctx.state);
     ctx.set('X-Request-Id', id);
     const start = process.hrtime.bigint();
     try {
