@@ -58,6 +58,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MAX_RECORD_BYTES = 256 * 1024;
 const MAX_SEND_BYTES_PER_PARTITION = 768 * 1024;
 const CLICK_OVERHEAD_BYTES = 40;
+const PACK_SLICE = 1000;
 
 /** Builds the packing producer; Kafka is connected lazily by the first record. */
 export function createClickProducer<T>(deps: ClickProducerDeps<T>): ClickProducer<T> {
@@ -92,15 +93,19 @@ export function createClickProducer<T>(deps: ClickProducerDeps<T>): ClickProduce
     }
   };
 
-  const buffered = () => pending.length + outboxClicks;
+  // Clicks taken from `pending` by a pack still in progress: still in memory, so they count.
+  let packing = 0;
+  const buffered = () => pending.length + packing + outboxClicks;
 
-  // One pump round packs at most a full record per partition: packing costs microseconds per click, so a
-  // backlog packed at once (after a Kafka stall, or a sender outrunning the pump) would hold the event loop
-  // for a long time (hundreds of ms per 100,000 clicks), and every redirect with it.
+  // One pump round packs at most a full record per partition, and gives the event loop back every
+  // PACK_SLICE clicks and after every record: packing costs about 10 us per click (the visitor HMAC most
+  // of it), so a backlog packed in one go (after a Kafka stall, or a sender outrunning the pump) would hold
+  // the loop, and every redirect of the process, for about 100 ms per 10,000 clicks.
   const maxPack = () => deps.batchSize * partitions;
+  const yieldLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   /** Packs the pending clicks (up to maxPack): one record per partition, split only when a record would grow too big. */
-  const pack = () => {
+  const pack = async () => {
     let inputs = pending;
     if (inputs.length > maxPack()) {
       inputs = pending.slice(0, maxPack());
@@ -108,27 +113,35 @@ export function createClickProducer<T>(deps: ClickProducerDeps<T>): ClickProduce
     } else {
       pending = [];
     }
+    packing = inputs.length;
     const groups = new Map<number, Click[][]>();
     const sizes = new Map<number, number>();
-    for (const input of inputs) {
-      const click = deps.toClick(input);
-      const p = partitionOfKey(click.code, partitions);
-      const chunks = groups.get(p) ?? groups.set(p, [[]]).get(p)!;
-      const size = click.code.length + click.referrer.length + click.userAgent.length + CLICK_OVERHEAD_BYTES;
-      let last = chunks[chunks.length - 1];
-      if (last.length >= deps.batchSize || (sizes.get(p) ?? 0) + size > MAX_RECORD_BYTES) {
-        last = [];
-        chunks.push(last);
-        sizes.set(p, 0);
+    try {
+      for (let i = 0; i < inputs.length; i++) {
+        if (i > 0 && i % PACK_SLICE === 0) await yieldLoop();
+        const click = deps.toClick(inputs[i]);
+        const p = partitionOfKey(click.code, partitions);
+        const chunks = groups.get(p) ?? groups.set(p, [[]]).get(p)!;
+        const size = click.code.length + click.referrer.length + click.userAgent.length + CLICK_OVERHEAD_BYTES;
+        let last = chunks[chunks.length - 1];
+        if (last.length >= deps.batchSize || (sizes.get(p) ?? 0) + size > MAX_RECORD_BYTES) {
+          last = [];
+          chunks.push(last);
+          sizes.set(p, 0);
+        }
+        last.push(click);
+        sizes.set(p, (sizes.get(p) ?? 0) + size);
       }
-      last.push(click);
-      sizes.set(p, (sizes.get(p) ?? 0) + size);
-    }
-    for (const [partition, chunks] of groups) {
-      for (const clicks of chunks) {
-        outbox.push({ id: recordIdText({ producer: producerId, seq: seq++ }), partition, clicks: clicks.length, value: packClicks(clicks) });
-        outboxClicks += clicks.length;
+      for (const [partition, chunks] of groups) {
+        for (const clicks of chunks) {
+          if (clicks.length >= PACK_SLICE) await yieldLoop();
+          outbox.push({ id: recordIdText({ producer: producerId, seq: seq++ }), partition, clicks: clicks.length, value: packClicks(clicks) });
+          outboxClicks += clicks.length;
+          packing -= clicks.length;
+        }
       }
+    } finally {
+      packing = 0;
     }
   };
 
@@ -209,7 +222,7 @@ export function createClickProducer<T>(deps: ClickProducerDeps<T>): ClickProduce
   const pump = async (): Promise<void> => {
     while (pending.length > 0 || outbox.length > 0) {
       if (!partitionsKnown && Date.now() >= kafkaDownUntil) await readPartitions().catch(() => undefined);
-      if (pending.length > 0) pack();
+      if (pending.length > 0) await pack();
       const batch = takeBatch();
       if ((await toKafka(batch)) || (await toFallback(batch))) {
         clicksInMemory.set(buffered());
