@@ -1,6 +1,5 @@
 /** Builds the API's dependencies from config: used by server.ts and by the integration tests alike. */
-import { Connection } from '@temporalio/client';
-import { closeRedis, createClickHouse, createKafka, createRedis } from '../infra/clients';
+import { closeRedis, createClickHouse, createKafka, createRedis, createTemporalHealth } from '../infra/clients';
 import { createPg } from '../db/client';
 import type { Config } from '../infra/config';
 import { createHealthChecker } from '../infra/health';
@@ -30,7 +29,7 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
   const kafka = createKafka(config, 'linkhop-api', log);
   const kafkaAdmin = kafka.admin({ retry: { retries: 0 } });
   const clickhouse = createClickHouse(config);
-  const temporal = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: 2000 });
+  const temporal = createTemporalHealth(config);
   // Subscriber mode needs its own connection; it queues SUBSCRIBE until Redis is reachable.
   const redisEvictions = createRedis(config, 'cache', log, {
     enableOfflineQueue: true,
@@ -64,6 +63,7 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
     close: async () => {
       await clicks.close().catch((err: unknown) => log.error({ err }, 'clicks not flushed at shutdown'));
       await keygenRuntime.close();
+      temporal.close();
       await Promise.allSettled([
         pool.end(),
         closeRedis(redisCache),
@@ -73,7 +73,6 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
         closeRedis(redisEvictions),
         kafkaAdmin.disconnect(),
         clickhouse.close(),
-        temporal.close(),
       ]);
     },
   };

@@ -3,10 +3,10 @@
  * with its own timeout, so one hung service cannot hold the others' answers.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Connection } from '@temporalio/client';
 import type Redis from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type { Pool } from 'pg';
+import type { TemporalHealth } from './clients';
 
 export type DependencyName = 'postgres' | 'redis_cache' | 'redis_queue' | 'kafka' | 'clickhouse' | 'temporal';
 export type HealthState = 'healthy' | 'unhealthy';
@@ -18,7 +18,7 @@ export interface HealthDeps {
   redisQueue: Redis;
   kafkaAdmin: Admin;
   clickhouse: ClickHouseClient;
-  temporal: Connection;
+  temporal: TemporalHealth;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -62,7 +62,7 @@ export function createHealthChecker(deps: HealthDeps, timeoutMs = 1500, cacheMs 
       const r = await deps.clickhouse.ping();
       if (!r.success) throw r.error;
     },
-    temporal: () => deps.temporal.withDeadline(Date.now() + timeoutMs, () => deps.temporal.healthService.check({})),
+    temporal: () => deps.temporal.check(timeoutMs),
   };
   let last: { at: number; report: Promise<HealthReport> } | undefined;
 

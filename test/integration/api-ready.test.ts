@@ -24,4 +24,17 @@ describe('readiness (integration)', function () {
     const created = await api.http.post('/api/shorten').send({ url: 'https://example.com/ready' });
     assert.equal(created.status, 201, created.text);
   });
+
+  it('reports Temporal through its gRPC health check: healthy on the stack, unhealthy on a dead address', async () => {
+    const live = await startApi();
+    apis.push(live);
+    let health = await live.http.get('/health');
+    await waitUntil(async () => (health = await live.http.get('/health')).body.checks?.temporal === 'healthy', { timeoutMs: 10_000, describe: () => health.text });
+    const dead = await startApi({ TEMPORAL_ADDRESS: `127.0.0.1:${DEAD_PORT}` });
+    apis.push(dead);
+    const report = await dead.http.get('/health');
+    assert.equal(report.status, 503);
+    assert.equal(report.body.checks.temporal, 'unhealthy');
+    assert.equal(report.body.checks.postgres, 'healthy');
+  });
 });
