@@ -205,3 +205,19 @@ export async function clickRowsCsv(ch: ClickHouseClient, q: { code: string; from
 export function isUnknownTimeZone(err: unknown): boolean {
   return err instanceof Error && /Cannot load time zone|time zone/i.test(err.message);
 }
+
+/**
+ * Clicks per code as the daily rollup counts them: its view adds every inserted row, so a click inserted
+ * twice shows here while uniqExact above still counts it once (tests compare both).
+ */
+export async function rolledUpClicksByCode(ch: ClickHouseClient, codes: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (codes.length === 0) return out;
+  const rs = await ch.query({
+    query: `SELECT short_code, sum(clicks) AS clicks FROM ${DAILY_TABLE}
+            WHERE short_code IN (${codes.map(quote).join(', ')}) GROUP BY short_code`,
+    format: 'JSONEachRow',
+  });
+  for (const row of await rs.json<{ short_code: string; clicks: string | number }>()) out.set(row.short_code, Number(row.clicks));
+  return out;
+}

@@ -84,3 +84,4 @@ export async function countClicksByCode(ch: ClickHouseClient, codes: readonly st
   }
   return out;
 }
+

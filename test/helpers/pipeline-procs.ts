@@ -1,4 +1,5 @@
 /** The processes of an isolated pipeline (API servers, click consumer, Temporal worker) as real children. */
+import { rolledUpClicksByCode } from '../../db/clickhouse/analytics';
 import { countClicksByCode } from '../../db/clickhouse/clicks';
 import { createClickHouse } from '../../infra/clients';
 import type { PipelineEnv } from './pipeline-env';
@@ -65,6 +66,7 @@ export async function waitForCounts(env: PipelineEnv, expected: Map<string, numb
   const ch = createClickHouse(env.config);
   let pg = new Map<string, number>();
   let analytics = new Map<string, number>();
+  let rolledUp = new Map<string, number>();
   const diff = (got: Map<string, number>) =>
     codes.filter((c) => (got.get(c) ?? 0) !== expected.get(c)).map((c) => `${c}: ${got.get(c) ?? 0} != ${expected.get(c)}`);
   try {
@@ -73,13 +75,17 @@ export async function waitForCounts(env: PipelineEnv, expected: Map<string, numb
         pg = await env.clicksByCode(codes);
         if (diff(pg).length) return false;
         analytics = await countClicksByCode(ch, codes);
-        return diff(analytics).length === 0;
+        if (diff(analytics).length) return false;
+        // A click inserted twice is still one distinct click id, but the rollups count it twice.
+        rolledUp = await rolledUpClicksByCode(ch, codes);
+        return diff(rolledUp).length === 0;
       },
       {
         timeoutMs,
         intervalMs: 500,
         describe: () => `postgres off by [${diff(pg).slice(0, 5).join(', ')}] (${diff(pg).length} codes); ` +
-          `clickhouse off by [${diff(analytics).slice(0, 5).join(', ')}] (${diff(analytics).length} codes)`,
+          `clickhouse off by [${diff(analytics).slice(0, 5).join(', ')}] (${diff(analytics).length} codes); ` +
+          `rollups off by [${diff(rolledUp).slice(0, 5).join(', ')}] (${diff(rolledUp).length} codes)`,
       },
     );
   } finally {
