@@ -84,4 +84,3 @@ export async function countClicksByCode(ch: ClickHouseClient, codes: readonly st
   }
   return out;
 }
-
