@@ -24,8 +24,8 @@ export interface ListFilter {
   after?: ListPosition;
 }
 
-/** A row of `urls` as node-postgres returns it (snake_case, bigint as string). */
-interface UrlRow {
+/** A row of `urls` as node-postgres returns it (snake_case, bigint as string: ids and counters may pass 2^53 in theory only). */
+export interface UrlRow {
   id: string;
   short_code: string;
   original_url: string;

@@ -6,6 +6,7 @@
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Pool } from 'pg';
 import type { Db } from './client';
+import { rowToLink, type UrlRow } from './link-list';
 import { urls, type Link } from './schema';
 
 /** The columns a create may set besides the code and URL. */
@@ -103,44 +104,6 @@ FROM jsonb_to_recordset($1::jsonb) AS l(short_code text, original_url text, expi
 ON CONFLICT (short_code) DO NOTHING
 RETURNING *`;
 
-/** A `urls` row as node-postgres returns it (int8 as text: ids and counters may pass 2^53 in theory only). */
-interface UrlRow {
-  id: string;
-  short_code: string;
-  original_url: string;
-  clicks: string;
-  created_at: Date;
-  updated_at: Date;
-  expires_at: Date | null;
-  max_visits: number | null;
-  visits: string;
-  password_hash: string | null;
-  tags: string[];
-  title: string | null;
-  forward_query: boolean;
-  owner_key_id: string | null;
-  deleted_at: Date | null;
-}
-
-/** The drizzle shape of a raw row (the schema's bigint columns are `mode: 'number'`). */
-const toLink = (r: UrlRow): Link => ({
-  id: Number(r.id),
-  shortCode: r.short_code,
-  originalUrl: r.original_url,
-  clicks: Number(r.clicks),
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  expiresAt: r.expires_at,
-  maxVisits: r.max_visits,
-  visits: Number(r.visits),
-  passwordHash: r.password_hash,
-  tags: r.tags,
-  title: r.title,
-  forwardQuery: r.forward_query,
-  ownerKeyId: r.owner_key_id === null ? null : Number(r.owner_key_id),
-  deletedAt: r.deleted_at,
-});
-
 /**
  * Inserts many links in one statement (one commit); returns the rows inserted, in no particular order. A code
  * that exists already, live or deleted, is skipped; so is a second occurrence of a code within `links`.
@@ -159,7 +122,7 @@ export async function insertLinks(db: Db, links: readonly NewLink[]): Promise<Li
     owner_key_id: l.ownerKeyId ?? null,
   }));
   const { rows } = await db.$client.query<UrlRow>({ name: 'linkhop_insert_links', text: INSERT_LINKS, values: [JSON.stringify(batch)] });
-  return rows.map(toLink);
+  return rows.map(rowToLink);
 }
 
 /** The columns an edit may change (`null` clears); `url` cannot be cleared. */

@@ -6,7 +6,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Transform, type Readable } from 'node:stream';
-import { CLICKS_TABLE, quote } from './clicks';
+import { CLICKS_TABLE, countsByCode, quote } from './clicks';
 import { DAILY_TABLE, DIMENSIONS, DIMS_TABLE, ROLLUP_TABLE, type Dimension } from './migrations';
 
 export type Interval = 'hour' | 'day';
@@ -210,14 +210,5 @@ export function isUnknownTimeZone(err: unknown): boolean {
  * Clicks per code as the daily rollup counts them: its view adds every inserted row, so a click inserted
  * twice shows here while uniqExact above still counts it once (tests compare both).
  */
-export async function rolledUpClicksByCode(ch: ClickHouseClient, codes: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  if (codes.length === 0) return out;
-  const rs = await ch.query({
-    query: `SELECT short_code, sum(clicks) AS clicks FROM ${DAILY_TABLE}
-            WHERE short_code IN (${codes.map(quote).join(', ')}) GROUP BY short_code`,
-    format: 'JSONEachRow',
-  });
-  for (const row of await rs.json<{ short_code: string; clicks: string | number }>()) out.set(row.short_code, Number(row.clicks));
-  return out;
-}
+export const rolledUpClicksByCode = (ch: ClickHouseClient, codes: readonly string[]): Promise<Map<string, number>> =>
+  countsByCode(ch, DAILY_TABLE, 'sum(clicks)', codes);

@@ -70,17 +70,22 @@ export async function storedClickIds(ch: ClickHouseClient, rows: readonly ClickR
   return found;
 }
 
-/** Distinct clicks per code (deduplicated by click id), for the given codes. */
-export async function countClicksByCode(ch: ClickHouseClient, codes: readonly string[]): Promise<Map<string, number>> {
+/**
+ * A count per code from `table` (`expression` is the count, e.g. uniqExact(click_id)), for the given codes;
+ * codes without rows are absent.
+ */
+export async function countsByCode(ch: ClickHouseClient, table: string, expression: string, codes: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (codes.length === 0) return out;
   const rs = await ch.query({
-    query: `SELECT short_code, uniqExact(click_id) AS clicks FROM ${CLICKS_TABLE}
+    query: `SELECT short_code, ${expression} AS n FROM ${table}
             WHERE short_code IN (${codes.map(quote).join(', ')}) GROUP BY short_code`,
     format: 'JSONEachRow',
   });
-  for (const row of await rs.json<{ short_code: string; clicks: string | number }>()) {
-    out.set(row.short_code, Number(row.clicks));
-  }
+  for (const row of await rs.json<{ short_code: string; n: string | number }>()) out.set(row.short_code, Number(row.n));
   return out;
 }
+
+/** Distinct clicks per code (deduplicated by click id), for the given codes. */
+export const countClicksByCode = (ch: ClickHouseClient, codes: readonly string[]): Promise<Map<string, number>> =>
+  countsByCode(ch, CLICKS_TABLE, 'uniqExact(click_id)', codes);
