@@ -124,6 +124,17 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
     write.catch((err: unknown) => warnRedis(err, 'cache write'));
   };
 
+  /** Runs a pipeline; any failed command (or Redis being away) is a throttled warning, never an error. */
+  const execOrWarn = async (pipeline: ReturnType<Redis['pipeline']>, what: string): Promise<void> => {
+    try {
+      const results = await pipeline.exec();
+      const failed = results?.find(([err]) => err);
+      if (failed?.[0]) throw failed[0];
+    } catch (err) {
+      warnRedis(err, what);
+    }
+  };
+
   const load = async (code: string): Promise<LinkTarget | null> => {
     const startedAt = generation;
     try {
@@ -222,13 +233,7 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
       else pipeline.set(linkCacheKey(link.shortCode), json);
       pipeline.del(missingLinkKey(link.shortCode));
       pipeline.publish(LINK_EVICT_CHANNEL, link.shortCode);
-      try {
-        const results = await pipeline.exec();
-        const failed = results?.find(([err]) => err);
-        if (failed?.[0]) throw failed[0];
-      } catch (err) {
-        warnRedis(err, 'cache write after create');
-      }
+      await execOrWarn(pipeline, 'cache write after create');
     },
     // A brand-new link can be cached as missing only if someone asked for its code before it existed. A
     // custom code may well have been probed (its creator checking that it is free, a client reading it
@@ -263,13 +268,7 @@ export function createLinkResolver(deps: LinkResolverDeps): LinkResolver {
       pipeline.del(linkCacheKey(code));
       pipeline.set(missingLinkKey(code), '1', 'PX', Math.max(DELETED_MARK_MS, config.NEGATIVE_CACHE_TTL_MS));
       pipeline.publish(LINK_EVICT_CHANNEL, code);
-      try {
-        const results = await pipeline.exec();
-        const failed = results?.find(([err]) => err);
-        if (failed?.[0]) throw failed[0];
-      } catch (err) {
-        warnRedis(err, 'cache eviction after delete');
-      }
+      await execOrWarn(pipeline, 'cache eviction after delete');
     },
     forget: evictLocal,
     clear() {
