@@ -84,6 +84,12 @@ export function readPid(file: string): number | undefined {
   }
 }
 
+/** The pid in `file` when that process runs and its command line has every needle; else undefined. */
+export function livePid(file: string, needles: string[] = []): number | undefined {
+  const pid = readPid(file);
+  return pid !== undefined && isAlive(pid, needles) ? pid : undefined;
+}
+
 /**
  * True when pid runs and its command line contains every needle. The needles guard against a stale pid
  * file whose pid the kernel has since handed to an unrelated process; zombies have an empty cmdline.

@@ -5,7 +5,7 @@ import { LOCAL_PORTS, loadConfig } from '../../config';
 import { needs } from '../install';
 import { serviceDir } from '../paths';
 import { HOST, httpGet, httpPost } from '../probes';
-import { isAlive, readPid, rotateLog, spawnDetached, terminate } from '../process';
+import { livePid, rotateLog, spawnDetached, terminate } from '../process';
 import type { Service } from './types';
 
 const HTTP = LOCAL_PORTS.clickhouseHttp;
@@ -56,8 +56,7 @@ export const clickhouse: Service = {
   pendingInstall: () => undefined,
   install: async () => undefined,
   pid() {
-    const pid = readPid(PID_FILE);
-    return pid !== undefined && isAlive(pid, NEEDLES) ? pid : undefined;
+    return livePid(PID_FILE, NEEDLES);
   },
   async probe() {
     return (await httpGet(`${URL}/ping`, 1000))?.body.trim() === 'Ok.';

@@ -10,7 +10,7 @@ import { LOCAL_PORTS, loadConfig } from '../../config';
 import { needs, which } from '../install';
 import { serviceDir } from '../paths';
 import { HOST } from '../probes';
-import { isAlive, readPid, rotateLog, runOk, spawnDetached, terminate } from '../process';
+import { livePid, rotateLog, runOk, spawnDetached, terminate } from '../process';
 import { ensureTopics } from '../../../queues/topics';
 import type { Service } from './types';
 
@@ -113,8 +113,7 @@ export const kafka: Service = {
     if (!classpath()) throw new Error(`maven finished but ${CLASSPATH} is missing or lists absent jars`);
   },
   pid() {
-    const pid = readPid(PID_FILE);
-    return pid !== undefined && isAlive(pid, NEEDLES) ? pid : undefined;
+    return livePid(PID_FILE, NEEDLES);
   },
   async probe() {
     const a = admin();

@@ -8,7 +8,7 @@ import { LOCAL_PORTS } from '../../config';
 import { needs } from '../install';
 import { isRoot, repoRoot, serviceDir } from '../paths';
 import { HOST } from '../probes';
-import { isAlive, readPid, rotateLog, run, runOk, terminate } from '../process';
+import { livePid, rotateLog, run, runOk, terminate } from '../process';
 import type { Service } from './types';
 
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -99,8 +99,7 @@ export const postgres: Service = {
   pendingInstall: () => undefined,
   install: async () => undefined,
   pid() {
-    const pid = readPid(path.join(DATA, 'postmaster.pid'));
-    return pid !== undefined && isAlive(pid, NEEDLES) ? pid : undefined;
+    return livePid(path.join(DATA, 'postmaster.pid'), NEEDLES);
   },
   async probe() {
     // As user postgres: pg_isready defaults to the OS user, and PostgreSQL logs `FATAL: role "root"` per probe.

@@ -9,7 +9,7 @@ import { localTargets, prometheusConfig } from '../../../observability/prometheu
 import { needs } from '../install';
 import { serviceDir } from '../paths';
 import { HOST, httpGet } from '../probes';
-import { isAlive, readPid, rotateLog, spawnDetached, terminate } from '../process';
+import { livePid, rotateLog, spawnDetached, terminate } from '../process';
 import type { Service } from './types';
 
 const PORT = LOCAL_PORTS.prometheus;
@@ -41,8 +41,7 @@ export const prometheus: Service = {
   pendingInstall: () => undefined,
   install: async () => undefined,
   pid() {
-    const pid = readPid(PID_FILE);
-    return pid !== undefined && isAlive(pid, NEEDLES) ? pid : undefined;
+    return livePid(PID_FILE, NEEDLES);
   },
   async probe() {
     return (await httpGet(`${URL}/-/ready`, 1000))?.status === 200;

@@ -8,7 +8,7 @@ import { LOCAL_PORTS } from '../../config';
 import { needs } from '../install';
 import { serviceDir } from '../paths';
 import { HOST, redisCommand } from '../probes';
-import { isAlive, readPid, rotateLog, spawnDetached, terminate, waitFor } from '../process';
+import { isAlive, livePid, rotateLog, spawnDetached, terminate, waitFor } from '../process';
 import type { Service, ServiceName } from './types';
 
 function redis(name: ServiceName, port: number, extra: string[], shutdown: string[]): Service {
@@ -27,8 +27,7 @@ function redis(name: ServiceName, port: number, extra: string[], shutdown: strin
     pendingInstall: () => undefined,
     install: async () => undefined,
     pid() {
-      const pid = readPid(pidFile);
-      return pid !== undefined && isAlive(pid, needles) ? pid : undefined;
+      return livePid(pidFile, needles);
     },
     async probe() {
       return (await redisCommand(port, ['PING'])) === '+PONG';

@@ -9,7 +9,7 @@ import { LOCAL_PORTS, loadConfig } from '../../config';
 import { which } from '../install';
 import { serviceDir, toolsRoot } from '../paths';
 import { HOST, httpGet, tcpOpen } from '../probes';
-import { isAlive, readPid, rotateLog, run, runOk, spawnDetached, terminate } from '../process';
+import { livePid, rotateLog, run, runOk, spawnDetached, terminate } from '../process';
 import type { Service } from './types';
 
 const PIP_VERSION = '1.9.1';
@@ -67,8 +67,7 @@ export const temporal: Service = {
     await goInstall();
   },
   pid() {
-    const pid = readPid(PID_FILE);
-    return pid !== undefined && isAlive(pid, NEEDLES) ? pid : undefined;
+    return livePid(PID_FILE, NEEDLES);
   },
   async probe() {
     if (!(await tcpOpen(PORT))) return false;
