@@ -60,6 +60,13 @@ export const flushDuration = new Histogram({
   registers: [registry],
 });
 
+export const clickhouseInsertBatches = new Histogram({
+  name: 'clickhouse_insert_batches',
+  help: 'Partition batches whose clicks one ClickHouse INSERT of the analytics group carried',
+  buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32],
+  registers: [registry],
+});
+
 export const clickhouseRowsInserted = new Counter({
   name: 'clickhouse_click_rows_inserted_total',
   help: 'Click rows sent to ClickHouse (duplicates collapse there by click id)',

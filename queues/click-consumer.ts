@@ -101,7 +101,13 @@ async function main(): Promise<void> {
         throw err;
       });
       await migrated;
-      return startAnalyticsGroup({ kafka, clickhouse, topic: names.clickTopic, group: names.analyticsGroup });
+      return startAnalyticsGroup({
+        kafka,
+        clickhouse,
+        topic: names.clickTopic,
+        group: names.analyticsGroup,
+        partitions: config.KAFKA_TOPIC_PARTITIONS,
+      });
     }),
   ]);
   const drainer = startFallbackDrainer({

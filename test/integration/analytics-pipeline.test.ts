@@ -150,6 +150,13 @@ describe('analytics agree with the click counter (real processes)', function () 
       assert.equal(row?.clicks, sent.total.get(code), `top-links ${code}`);
     }
 
+    // The partitions' batches of one fetch share one INSERT (ClickHouse merges every insert's parts later).
+    const metrics = await (await fetch(procs.consumerMetricsUrl)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const inserts = metric('clickhouse_insert_batches_count');
+    const batches = metric('clickhouse_insert_batches_sum');
+    assert.ok(inserts > 0 && batches > inserts, `${batches} partition batches in ${inserts} inserts since the restart`);
+
     const csv = await fetch(`${api}/api/links/${codes[0]}/clicks.csv`);
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
