@@ -6,7 +6,7 @@
 import type { Middleware } from 'koa';
 import type { Role } from '../../db/api-keys';
 import type { OwnerScope } from '../../db/links';
-import { OPEN_PRINCIPAL, type Authenticator, type Principal } from '../auth';
+import { OPEN_PRINCIPAL, type AuthMode, type Authenticator, type Principal } from '../auth';
 import type { AppState } from '../deps';
 import { forbidden, unauthorized, unavailable } from '../errors';
 
@@ -30,28 +30,52 @@ export function readCredentials(get: (header: string) => string): Credentials | 
   return { kind: 'malformed' };
 }
 
+/** What authentication decides for a request: the AppState fields the auth middleware sets. */
+export interface AuthState {
+  authMode: AuthMode | undefined;
+  authUnavailable: boolean;
+  principal: Principal | undefined;
+  credentialsRejected: boolean;
+}
+
+/**
+ * Resolves the credentials a request presents (`get` reads a header, '' when absent); rejects with the
+ * lookup's own error when PostgreSQL cannot check a key. Shared by the middleware and the create fast path.
+ */
+export async function resolveAuth(auth: Authenticator, get: (header: string) => string): Promise<AuthState> {
+  const creds = readCredentials(get);
+  const authMode = await auth.mode();
+  let principal: Principal | null | undefined;
+  if (!creds) {
+    principal = authMode === 'open' ? OPEN_PRINCIPAL : undefined;
+  } else if (creds.kind === 'key') {
+    principal = await auth.byKey(creds.secret);
+  } else if (creds.kind === 'basic') {
+    principal = auth.byBasic(creds.user, creds.password);
+  }
+  return {
+    authMode,
+    // Unknown mode: PostgreSQL could not say whether keys exist. Routes that need a principal answer 503.
+    authUnavailable: authMode === undefined,
+    principal: principal ?? undefined,
+    credentialsRejected: creds !== undefined && !principal,
+  };
+}
+
 /** Sets ctx.state.principal (undefined when the request is anonymous and the service is not open). */
 export function authenticate(auth: Authenticator): Middleware<AppState> {
   return async (ctx, next) => {
-    const creds = readCredentials((h) => ctx.get(h));
-    ctx.state.authMode = await auth.mode();
-    // Unknown mode: PostgreSQL could not say whether keys exist. Routes that need a principal answer 503.
-    ctx.state.authUnavailable = ctx.state.authMode === undefined;
-    let principal: Principal | null | undefined;
-    if (!creds) {
-      principal = ctx.state.authMode === 'open' ? OPEN_PRINCIPAL : undefined;
-    } else if (creds.kind === 'key') {
-      try {
-        principal = await auth.byKey(creds.secret);
-      } catch (err) {
-        ctx.state.log.error({ err }, 'API key lookup failed');
-        throw unavailable('Database unavailable');
-      }
-    } else if (creds.kind === 'basic') {
-      principal = auth.byBasic(creds.user, creds.password);
+    let resolved: AuthState;
+    try {
+      resolved = await resolveAuth(auth, (h) => ctx.get(h));
+    } catch (err) {
+      ctx.state.log.error({ err }, 'API key lookup failed');
+      throw unavailable('Database unavailable');
     }
-    ctx.state.principal = principal ?? undefined;
-    ctx.state.credentialsRejected = creds !== undefined && !principal;
+    ctx.state.authMode = resolved.authMode;
+    ctx.state.authUnavailable = resolved.authUnavailable;
+    ctx.state.principal = resolved.principal;
+    ctx.state.credentialsRejected = resolved.credentialsRejected;
     await next();
   };
 }

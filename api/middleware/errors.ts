@@ -1,6 +1,7 @@
 /** The one error middleware: known errors keep their status and message, anything else is a logged 500. */
 import type { Context, Middleware } from 'koa';
 import { HttpError } from '../errors';
+import type { Logger } from '../../observability/logger';
 import type { AppState } from '../deps';
 import { PAGE_HEADERS, acceptsHtml, errorPage } from '../pages';
 
@@ -28,24 +29,24 @@ export function errorMiddleware(): Middleware<AppState> {
       }
       if (ctx.status === 404 || ctx.status === 410) htmlInstead(ctx);
     } catch (err) {
-      if (err instanceof HttpError) {
-        ctx.status = err.status;
-        ctx.set(err.headers);
-        ctx.body = { detail: err.detail };
-        htmlInstead(ctx);
-        return;
-      }
-      // Errors thrown by Koa itself (ctx.throw, body parsing) carry a client status.
-      const status = (err as { status?: unknown }).status;
-      const expose = (err as { expose?: unknown }).expose;
-      if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
-        ctx.status = status;
-        ctx.body = { detail: (err as Error).message };
-        return;
-      }
-      ctx.state.log.error({ err }, 'unhandled error');
-      ctx.status = 500;
-      ctx.body = { detail: 'Internal server error' };
+      const answer = errorAnswer(err, ctx.state);
+      ctx.status = answer.status;
+      ctx.set(answer.headers);
+      ctx.body = { detail: answer.detail };
+      if (err instanceof HttpError) htmlInstead(ctx);
     }
   };
+}
+
+/** The status, headers and `detail` a thrown error answers with (the create fast path answers with it too). */
+export function errorAnswer(err: unknown, state: { readonly log: Logger }): { status: number; headers: Record<string, string>; detail: unknown } {
+  if (err instanceof HttpError) return { status: err.status, headers: err.headers, detail: err.detail };
+  // Errors thrown by Koa itself (ctx.throw, body parsing) carry a client status.
+  const status = (err as { status?: unknown }).status;
+  const expose = (err as { expose?: unknown }).expose;
+  if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
+    return { status, headers: {}, detail: (err as Error).message };
+  }
+  state.log.error({ err }, 'unhandled error');
+  return { status: 500, headers: {}, detail: 'Internal server error' };
 }

@@ -2,6 +2,7 @@
  * Reads a JSON request body with the API's limits: application/json in UTF-8 only (415), at most
  * `limitBytes` (413, decided from Content-Length before reading when it is given), valid JSON (400).
  */
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { HttpError, badRequest, payloadTooLarge, unsupportedMediaType } from '../errors';
 
@@ -18,8 +19,9 @@ function tooLarge(ctx: Context, limit: number): HttpError {
 }
 
 /**
- * Collects a request body up to `limit` bytes. Methods rather than closures: under tsx every named closure
- * is wrapped by a naming call when it is created, and four of them per request showed in the create profile.
+ * Collects a request body up to `limit` bytes (`tooLarge` makes the error beyond it). Methods rather than
+ * closures: under tsx every named closure is wrapped by a naming call when it is created, and four of them
+ * per request showed in the create profile.
  */
 class BodyReader {
   private readonly chunks: Buffer[] = [];
@@ -28,8 +30,9 @@ class BodyReader {
   private reject: (err: HttpError) => void = () => undefined;
 
   constructor(
-    private readonly ctx: Context,
+    private readonly req: IncomingMessage,
     private readonly limit: number,
+    private readonly tooLarge: () => HttpError,
   ) {
     this.onData = this.onData.bind(this);
     this.onEnd = this.onEnd.bind(this);
@@ -41,7 +44,7 @@ class BodyReader {
     return new Promise<Buffer>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
-      const req = this.ctx.req;
+      const req = this.req;
       req.on('data', this.onData);
       req.on('end', this.onEnd);
       req.on('error', this.onError);
@@ -50,7 +53,7 @@ class BodyReader {
   }
 
   private cleanup(): void {
-    const req = this.ctx.req;
+    const req = this.req;
     req.off('data', this.onData);
     req.off('end', this.onEnd);
     req.off('error', this.onError);
@@ -61,8 +64,8 @@ class BodyReader {
     this.size += chunk.length;
     if (this.size > this.limit) {
       this.cleanup();
-      this.ctx.req.pause();
-      this.reject(tooLarge(this.ctx, this.limit));
+      this.req.pause();
+      this.reject(this.tooLarge());
       return;
     }
     this.chunks.push(chunk);
@@ -84,7 +87,30 @@ class BodyReader {
   }
 }
 
-const readRaw = (ctx: Context, limit: number): Promise<Buffer> => new BodyReader(ctx, limit).read();
+const readRaw = (ctx: Context, limit: number): Promise<Buffer> => new BodyReader(ctx.req, limit, () => tooLarge(ctx, limit)).read();
+
+/**
+ * The body of a request whose Content-Length is already known to be within `limit` (node:http then delivers
+ * exactly that many bytes), read from node:http's request by a handler that runs without Koa.
+ */
+export const readDeclaredBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
+  new BodyReader(req, limit, () => payloadTooLarge(limit)).read();
+
+/** A JSON body's bytes as a value: undefined when empty (the schema then reports it), else a 400 for bad UTF-8 or JSON. */
+export function parseJsonBody(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  let text: string;
+  try {
+    text = UTF8.decode(raw);
+  } catch {
+    throw badRequest('Request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badRequest('Malformed JSON body');
+  }
+}
 
 /**
  * The parsed JSON body of the request, or undefined when the body is empty (the schema then reports it).
@@ -100,19 +126,26 @@ export async function readJsonBody(ctx: Context, limitBytes = JSON_BODY_LIMIT_BY
   const declared = ctx.request.length;
   if (declared !== undefined && declared > limitBytes) throw tooLarge(ctx, limitBytes);
 
-  const raw = await readRaw(ctx, limitBytes);
-  if (raw.length === 0) return undefined;
-  let text: string;
-  try {
-    text = UTF8.decode(raw);
-  } catch {
-    throw badRequest('Request body is not valid UTF-8');
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw badRequest('Malformed JSON body');
-  }
+  return parseJsonBody(await readRaw(ctx, limitBytes));
+}
+
+// The Content-Type nearly every client sends; other JSON types, charsets or parameters are readJsonBody's to judge.
+const PLAIN_JSON = /^application\/json(?:;\s*charset=utf-8)?$/i;
+const DECIMAL = /^\d{1,9}$/;
+
+/**
+ * The declared length of a body readJsonBody would read without objection: Content-Type application/json
+ * (optionally with charset=utf-8), no Content-Encoding, a Content-Length within `limit`. Undefined for any
+ * other request, which a handler without Koa then leaves to readJsonBody and its answers.
+ */
+export function plainJsonLength(req: IncomingMessage, limit: number): number | undefined {
+  const { headers } = req;
+  const type = headers['content-type'];
+  if (type === undefined || !PLAIN_JSON.test(type) || headers['content-encoding'] !== undefined) return undefined;
+  const declared = headers['content-length'];
+  if (declared === undefined || !DECIMAL.test(declared)) return undefined;
+  const length = Number(declared);
+  return length <= limit ? length : undefined;
 }
 
 const FORM_TYPE = /^application\/x-www-form-urlencoded$/i;

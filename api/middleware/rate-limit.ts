@@ -10,7 +10,8 @@ import type { Middleware } from 'koa';
 import type { Config } from '../../infra/config';
 import type { Logger } from '../../observability/logger';
 import type { AppState } from '../deps';
-import { tooManyRequests } from '../errors';
+import type { Principal } from '../auth';
+import { type HttpError, tooManyRequests } from '../errors';
 
 const WINDOW_MS = 60_000;
 const HIT = `
@@ -26,19 +27,30 @@ export interface RateLimitDeps {
   log: Logger;
 }
 
-/** Limits `RATE_LIMIT_CREATES_PER_MINUTE` requests per client; a no-op when RATE_LIMIT_ENABLED is false. */
-export function rateLimitCreates(deps: RateLimitDeps): Middleware<AppState> {
+/** A counted create: the RateLimit-* headers to answer with, and the 429 when the client is over the limit. */
+export interface LimitOutcome {
+  headers: Record<string, string>;
+  refusal: HttpError | undefined;
+}
+
+/**
+ * Counts one create of a client (its principal, else its address, read only when needed); undefined when
+ * nothing was counted (the limit is off or Redis could not answer).
+ */
+export type CreateLimiter = (principal: Principal | undefined, ip: () => string) => Promise<LimitOutcome | undefined>;
+
+/** Limits `RATE_LIMIT_CREATES_PER_MINUTE` requests per client; counts nothing when RATE_LIMIT_ENABLED is false. */
+export function createLimiter(deps: RateLimitDeps): CreateLimiter {
   const { config, redis, log } = deps;
   const limit = config.RATE_LIMIT_CREATES_PER_MINUTE;
   let lastWarn = 0;
-  return async (ctx, next) => {
-    if (!config.RATE_LIMIT_ENABLED) return next();
-    const p = ctx.state.principal;
+  return async (p, ip) => {
+    if (!config.RATE_LIMIT_ENABLED) return undefined;
     // Names are hashed so they never appear in Redis; anonymous callers are told apart by address.
     const client =
       p && !p.anonymous
         ? `key:${createHash('sha256').update(p.keyId === null ? `name:${p.name}` : `id:${p.keyId}`).digest('hex').slice(0, 32)}`
-        : `ip:${ctx.ip}`;
+        : `ip:${ip()}`;
     let count: number;
     let ttlMs: number;
     try {
@@ -49,11 +61,23 @@ export function rateLimitCreates(deps: RateLimitDeps): Middleware<AppState> {
         lastWarn = Date.now();
         log.warn({ err: (err as Error).message }, 'rate limit unavailable; allowing request');
       }
-      return next();
+      return undefined;
     }
-    ctx.set('RateLimit-Limit', String(limit));
-    ctx.set('RateLimit-Remaining', String(Math.max(0, limit - count)));
-    if (count > limit) throw tooManyRequests(Math.max(1, Math.ceil(ttlMs / 1000)));
+    return {
+      headers: { 'RateLimit-Limit': String(limit), 'RateLimit-Remaining': String(Math.max(0, limit - count)) },
+      refusal: count > limit ? tooManyRequests(Math.max(1, Math.ceil(ttlMs / 1000))) : undefined,
+    };
+  };
+}
+
+/** The limiter as route middleware: the headers on the response, the 429 thrown. */
+export function rateLimitCreates(limiter: CreateLimiter): Middleware<AppState> {
+  return async (ctx, next) => {
+    const outcome = await limiter(ctx.state.principal, () => ctx.ip);
+    if (outcome) {
+      ctx.set(outcome.headers);
+      if (outcome.refusal) throw outcome.refusal;
+    }
     await next();
   };
 }

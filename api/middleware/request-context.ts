@@ -13,7 +13,7 @@ const SAFE_ID = /^[\w.-]{1,64}$/;
  * bindings serialised) cost more than the rest of this middleware. A class, so that no closure is built per
  * request.
  */
-class RequestState implements AppState {
+export class RequestState implements AppState {
   declare route?: string;
   declare principal?: AppState['principal'];
   declare authMode?: AppState['authMode'];
@@ -35,10 +35,13 @@ class RequestState implements AppState {
   }
 }
 
+/** The request's id: the client's X-Request-Id when it is a sane one, else a new UUID. */
+export const requestIdFor = (incoming: string | undefined): string =>
+  incoming !== undefined && SAFE_ID.test(incoming) ? incoming : randomUUID();
+
 export function requestContext(log: Logger): Middleware<AppState> {
   return async (ctx, next) => {
-    const incoming = ctx.get('x-request-id');
-    const id = SAFE_ID.test(incoming) ? incoming : randomUUID();
+    const id = requestIdFor(ctx.get('x-request-id'));
     // Whatever an earlier middleware put into Koa's fresh state is kept.
     ctx.state = Object.assign(new RequestState(id, log), ctx.state);
     ctx.set('X-Request-Id', id);

@@ -59,6 +59,9 @@ function capture(options: Readonly<HelmetOptions>): Readonly<Record<string, stri
   return Object.freeze(headers);
 }
 
+/** The headers koa-helmet sets on every Koa answer, for handlers that answer API requests without Koa. */
+export const API_SECURITY_HEADERS = capture(OPTIONS);
+
 /**
  * For the redirect fast path, which writes its responses itself: the same headers, except that a redirect
  * may be embedded by other sites (a short link as an image or badge), which Cross-Origin-Resource-Policy

@@ -2,36 +2,27 @@
  * POST /api/shorten (one link) and POST /api/links/bulk (up to 1,000 in one INSERT). Both validate strictly,
  * refuse links to this service itself, hash passwords, record the creating key as the owner, and make the new
  * codes visible on every replica (a custom code probed before it existed may be cached as missing). Creates
- * of one event-loop turn share one INSERT and one cache write (api/link-writer.ts).
+ * of one event-loop turn share one INSERT and one cache write (api/link-writer.ts); the single create itself
+ * is link-create.ts's, which the create fast path (shorten-fast.ts) calls too.
  */
 import type { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
-import { insertLinks, type LinkFields, type NewLink } from '../../db/links';
-import { KeygenUnavailableError } from '../../queues/keygen/errors';
-import type { Link } from '../../db/schema';
+import { insertLinks, type NewLink } from '../../db/links';
 import type { Principal } from '../auth';
 import type { AppDeps, AppState } from '../deps';
-import { createLinkWriter, type LinkWriter } from '../link-writer';
 import { createRouter } from '../routing';
-import { conflict, unavailable, unprocessable } from '../errors';
+import { unavailable, unprocessable } from '../errors';
 import { WRITE_ROLES, assertRole } from '../middleware/auth';
 import { readJsonBody } from '../middleware/json-body';
 import { rateLimitCreates } from '../middleware/rate-limit';
 import { KEY_SECURITY, OPTIONAL_KEY_SECURITY, documentRoute, errorResponses, jsonContent } from '../openapi';
-import { hashPassword } from '../passwords';
-import { db, isSelfLink, toFullLinkBody, toLinkBody } from './link-body';
-import {
-  BulkBodySchema, LinkSchema, MAX_BULK_ITEMS, SeedLinkSchema, SeedShortenBodySchema, ShortenBodySchema, isSeedOnlyBody,
-  fieldErrors, isReservedCode, type FieldError, type ShortenBody,
-} from './links.schema';
+import { MAX_GENERATED_ATTEMPTS, SELF_LINK, createShortener, fieldsOf, nextCode, type Shortener } from './link-create';
+import { db, isSelfLink, toFullLinkBody } from './link-body';
+import { BulkBodySchema, LinkSchema, MAX_BULK_ITEMS, SeedLinkSchema, ShortenBodySchema, fieldErrors } from './links.schema';
 
-/** Generated codes tried per request before giving up (a collision needs a custom code taking it first). */
-const MAX_GENERATED_ATTEMPTS = 5;
 /** A bulk body holds up to 1,000 links of up to ~2.3 KB each. */
 const BULK_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
-
-const SELF_LINK: FieldError = { type: 'value_error', loc: ['body', 'url'], msg: 'URL must not point at this service itself' };
 
 const BulkResultSchema = z
   .object({
@@ -68,47 +59,6 @@ documentRoute('post', '/api/links/bulk', {
     ...errorResponses(400, 401, 403, 413, 415, [422, 'The body itself is invalid (e.g. more than 1,000 links); nothing is created'], 429, 503),
   },
 });
-
-/** The columns of a validated create body (the password hashed). */
-async function fieldsOf(body: ShortenBody, owner: Principal): Promise<LinkFields> {
-  return {
-    expiresAt: body.expires_at ? new Date(body.expires_at) : null,
-    maxVisits: body.max_visits ?? null,
-    passwordHash: body.password ? await hashPassword(body.password) : null,
-    tags: body.tags ? [...new Set(body.tags)] : [],
-    title: body.title ?? null,
-    forwardQuery: body.forward_query ?? true,
-    ownerKeyId: owner.keyId,
-  };
-}
-
-/** The next generated code that is not a reserved word; 503 when the generator cannot answer. */
-async function nextCode(deps: AppDeps): Promise<string> {
-  for (;;) {
-    let code: string;
-    try {
-      code = await deps.keygen.nextCode();
-    } catch (err) {
-      // The keygen's own error means no block could be had (list and PostgreSQL both out): a 503 to retry.
-      if (!(err instanceof KeygenUnavailableError)) throw err;
-      deps.log.error({ err }, 'code generator failed');
-      throw unavailable('Code generator unavailable');
-    }
-    // A route name can never redirect: take the next one.
-    if (!isReservedCode(code)) return code;
-  }
-}
-
-async function createWithGeneratedCode(deps: AppDeps, writer: LinkWriter, url: string, fields: LinkFields): Promise<Link> {
-  for (let attempt = 0; attempt < MAX_GENERATED_ATTEMPTS; attempt++) {
-    const code = await nextCode(deps);
-    const row = await writer.insert({ link: { shortCode: code, originalUrl: url, ...fields }, custom: false });
-    if (row) return row;
-    // A taken code means a custom code (or a deleted link) got there first: take the next.
-    deps.log.warn({ code }, 'generated code already taken; trying the next one');
-  }
-  throw unavailable('Could not allocate a short code');
-}
 
 type BulkResult = { index: number; status: 201; link: unknown } | { index: number; status: 409 | 422; detail: unknown };
 
@@ -171,42 +121,19 @@ function writersOnly(route: string): Middleware<AppState> {
   };
 }
 
-/** The link creation router. */
-export function linkRoutes(deps: AppDeps): Router<AppState> {
+/** The link creation router; `shortener` is the one the create fast path shares (one writer, one limiter). */
+export function linkRoutes(deps: AppDeps, shortener: Shortener = createShortener(deps)): Router<AppState> {
   const router = createRouter();
-  const limit = rateLimitCreates({ config: deps.config, redis: deps.redisCache, log: deps.log });
-  // One per router, so every create of this app shares its batches.
-  const writer = createLinkWriter(deps);
+  const limit = rateLimitCreates(shortener.limiter);
   router.post(
     '/api/shorten',
     writersOnly('/api/shorten'),
     limit,
     async (ctx) => {
       const owner = assertRole(ctx.state, WRITE_ROLES);
-      const raw = await readJsonBody(ctx);
-      const seedOnly = isSeedOnlyBody(raw);
-      const parsed: { success: true; data: ShortenBody } | { success: false; error: z.ZodError } = (
-        seedOnly ? SeedShortenBodySchema : ShortenBodySchema
-      ).safeParse(raw);
-      if (!parsed.success) throw unprocessable(fieldErrors(parsed.error));
-      const body = parsed.data;
-      if (isSelfLink(body.url, deps.config.BASE_URL, ctx.host)) throw unprocessable([SELF_LINK]);
-      const fields = await fieldsOf(body, owner);
-
-      let row: Link;
-      if (body.custom_code) {
-        const code = body.custom_code;
-        const inserted = await writer.insert({ link: { shortCode: code, originalUrl: body.url, ...fields }, custom: true });
-        if (!inserted) throw conflict(`Custom code '${code}' is already taken`);
-        row = inserted;
-      } else {
-        row = await createWithGeneratedCode(deps, writer, body.url, fields);
-      }
-      // Debug: one info line per created link would drown the log of a busy instance.
-      ctx.state.log.debug({ code: row.shortCode }, 'link created');
+      const body = await shortener.create(await readJsonBody(ctx), owner, ctx.host, ctx.state);
       ctx.status = 201;
-      // A client that sends only the seed's fields gets the seed's body, key for key.
-      ctx.body = seedOnly ? toLinkBody(row, deps.config.BASE_URL, 0) : toFullLinkBody(row, deps.config.BASE_URL, 0);
+      ctx.body = body;
     },
   );
 
