@@ -29,7 +29,11 @@ export async function startCounterGroup(deps: CounterGroupDeps): Promise<Consume
     // A killed consumer's partitions wait this long for a new owner; batches take milliseconds.
     sessionTimeout: 10_000,
     heartbeatInterval: 2000,
-    maxWaitTimeInMs: 250,
+    // A fetch waits up to 100 ms for its clicks to gather (minBytes is never reached at a steady rate),
+    // so a partition's batch carries 100 ms of clicks: one Lua script and one commit per partition and
+    // fetch, not one per producer linger window. A stats read waits for this at most once.
+    minBytes: 1024 * 1024,
+    maxWaitTimeInMs: 100,
     maxBytesPerPartition: 2 * 1024 * 1024,
   });
   await consumer.connect();
