@@ -1,12 +1,12 @@
 /**
- * Security headers on every response, from helmet (one configuration): koa-helmet for everything Koa
- * answers, and the same headers computed once for the redirect fast path, which writes its responses
- * itself and must not pay for a middleware per request.
+ * Security headers on every response, from helmet (one configuration). Helmet's answer does not depend on the
+ * request, so it is computed once at start-up: Koa's middleware copies it onto each response (running
+ * helmet's dozen sub-middlewares per request cost more than the copy), and the redirect and create fast
+ * paths, which write their responses themselves, pass it to writeHead.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Middleware } from 'koa';
-import koaHelmet from 'koa-helmet';
 import type { AppState } from '../deps';
 
 /**
@@ -14,7 +14,7 @@ import type { AppState } from '../deps';
  * anywhere (a browser test loads Bull Board under it). No `upgrade-insecure-requests`: a plain-HTTP install would lose its own assets. No
  * Referrer-Policy: a redirect must leave the visitor's referrer for the target, as link owners expect.
  */
-const OPTIONS: Readonly<HelmetOptions> = Object.freeze<HelmetOptions>({
+export const HELMET_OPTIONS: Readonly<HelmetOptions> = Object.freeze<HelmetOptions>({
   contentSecurityPolicy: {
     useDefaults: false as const,
     directives: {
@@ -34,9 +34,14 @@ const OPTIONS: Readonly<HelmetOptions> = Object.freeze<HelmetOptions>({
   referrerPolicy: false,
 });
 
-/** Koa middleware setting the headers on every response it passes. */
+/** Koa middleware setting the headers on every response it passes, as helmet would (before the rest runs). */
 export function securityHeaders(): Middleware<AppState> {
-  return koaHelmet(OPTIONS) as Middleware<AppState>;
+  const headers = Object.entries(API_SECURITY_HEADERS);
+  return (ctx, next) => {
+    const { res } = ctx;
+    for (const [name, value] of headers) res.setHeader(name, value);
+    return next();
+  };
 }
 
 /** The headers helmet sets, captured once by running it against a recording response. */
@@ -59,12 +64,12 @@ function capture(options: Readonly<HelmetOptions>): Readonly<Record<string, stri
   return Object.freeze(headers);
 }
 
-/** The headers koa-helmet sets on every Koa answer, for handlers that answer API requests without Koa. */
-export const API_SECURITY_HEADERS = capture(OPTIONS);
+/** The headers of every Koa answer, and of the create fast path's (which must answer like Koa). */
+export const API_SECURITY_HEADERS = capture(HELMET_OPTIONS);
 
 /**
  * For the redirect fast path, which writes its responses itself: the same headers, except that a redirect
  * may be embedded by other sites (a short link as an image or badge), which Cross-Origin-Resource-Policy
  * would block.
  */
-export const SECURITY_HEADERS = capture({ ...OPTIONS, crossOriginResourcePolicy: false });
+export const SECURITY_HEADERS = capture({ ...HELMET_OPTIONS, crossOriginResourcePolicy: false });
