@@ -52,14 +52,21 @@ describe('click pipeline end to end (real processes)', function () {
     })();
     // Half the requests go to the hot code, so its count moves through many flushes while it is read.
     const weighted = codes.flatMap((c) => [hot, c]);
-    const load = await runRedirectLoad({ targets: () => [api], codes: weighted, total: 10_000, concurrency, byCode: live });
+    // At least 6,000 redirects, and on until the reader has read 20 times: each read waits until this API's
+    // clicks are counted (a consumer fetch gathers up to 100 ms of them), so how many fit depends on speed.
+    const load = await runRedirectLoad({
+      targets: () => [api],
+      codes: weighted,
+      total: 6000,
+      concurrency,
+      byCode: live,
+      keepGoing: () => stats.length < 20,
+    });
     loading = false;
     await waitForCounts(env, load.byCode, 90_000);
     await reader;
-    assert.equal(load.received, 10_000);
+    assert.ok(load.received >= 6000, `${load.received} redirects`);
     assert.equal(stats.at(-1), load.byCode.get(hot));
-    // Each read waits until this API's clicks are counted (a consumer fetch gathers up to 100 ms of clicks).
-    assert.ok(stats.length > 10, `only ${stats.length} stats reads`);
   });
 
   it("shows a client its own clicks at once: 3 redirects, then stats say 3 (the seed's test, no polling)", async () => {
