@@ -21,6 +21,8 @@ export interface DeploymentNames {
   keygenBlocks: string;
   taskQueue: string;
   scheduleIds: { flushClicks: string; warmCache: string };
+  /** Prefix of the create rate limit's window keys on the cache Redis. */
+  rateLimitPrefix: string;
 }
 
 export type NameConfig = Pick<
@@ -52,5 +54,6 @@ export function deploymentNames(config: NameConfig): DeploymentNames {
       flushClicks: `${schedulePrefix}flush-clicks`,
       warmCache: `${schedulePrefix}warm-cache`,
     },
+    rateLimitPrefix: p ? `${p}_ratelimit` : 'ratelimit',
   };
 }

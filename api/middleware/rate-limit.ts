@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Middleware } from 'koa';
 import type { Config } from '../../infra/config';
+import { deploymentNames } from '../../infra/deployment';
 import type { Logger } from '../../observability/logger';
 import type { AppState } from '../deps';
 import type { Principal } from '../auth';
@@ -43,6 +44,9 @@ export type CreateLimiter = (principal: Principal | undefined, ip: () => string)
 export function createLimiter(deps: RateLimitDeps): CreateLimiter {
   const { config, redis, log } = deps;
   const limit = config.RATE_LIMIT_CREATES_PER_MINUTE;
+  // Per deployment, like every other key: a second deployment on the same Redis (a test run, the bench)
+  // must not spend this one's windows.
+  const keyPrefix = `${deploymentNames(config).rateLimitPrefix}:create:`;
   let lastWarn = 0;
   return async (p, ip) => {
     if (!config.RATE_LIMIT_ENABLED) return undefined;
@@ -54,7 +58,7 @@ export function createLimiter(deps: RateLimitDeps): CreateLimiter {
     let count: number;
     let ttlMs: number;
     try {
-      const reply = (await redis.eval(HIT, 1, `ratelimit:create:${client}`, String(WINDOW_MS))) as [number, number];
+      const reply = (await redis.eval(HIT, 1, keyPrefix + client, String(WINDOW_MS))) as [number, number];
       [count, ttlMs] = reply;
     } catch (err) {
       if (Date.now() - lastWarn > 5000) {

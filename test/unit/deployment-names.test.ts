@@ -21,6 +21,7 @@ describe('deployment names', () => {
     assert.equal(n.queuePrefix, 'bull');
     assert.equal(n.taskQueue, 'linkhop');
     assert.deepEqual(n.scheduleIds, { flushClicks: 'flush-clicks', warmCache: 'warm-cache' });
+    assert.equal(n.rateLimitPrefix, 'ratelimit');
   });
 
   it('share nothing between two prefixes, or with the production names', () => {
