@@ -65,4 +65,27 @@ describe('analytics redelivery check (real ClickHouse)', function () {
     assert.deepEqual(await newRows(ch, [whole, headOnly, tailOnly, fresh, single]), []);
     assert.deepEqual(await newRows(ch, []), []);
   });
+
+  it('stores any text byte for byte: tabs, newlines, backslashes, quotes, NUL and non-ASCII', async () => {
+    const [row] = record('p1:5', 1, 'textcode');
+    const stored: ClickRow = {
+      ...row,
+      referrer: 'https://example.com/a\tb?q=1\\2&r=\'x\'',
+      user_agent: 'Mozilla/5.0 (tab\there; newline\nthere; cr\rthere; nul\0there; back\\slash; "quoted") Ünïcødé 日本 🙂',
+      referrer_host: 'example.com',
+      browser: 'Tab\tBrowser',
+      os: 'Line\nOS',
+      device: 'desk\\top',
+      is_bot: 1,
+    };
+    await insertClicks(ch, [stored]);
+    const rs = await ch.query({
+      query: `SELECT click_id, short_code, toUnixTimestamp(event_time) AS event_time, referrer, user_agent, visitor_hash,
+                     is_bot, referrer_host, country, browser, os, device
+              FROM click_events WHERE click_id = 'p1:5.0'`,
+      format: 'JSONEachRow',
+    });
+    const [back] = await rs.json<ClickRow>();
+    assert.deepEqual({ ...back, event_time: Number(back.event_time), is_bot: Number(back.is_bot) }, stored);
+  });
 });
