@@ -39,6 +39,11 @@ function prepare(db: Db) {
       .where(and(eq(urls.shortCode, sql.placeholder('code')), isNull(urls.deletedAt)))
       .limit(1)
       .prepare('linkhop_find_link_by_code'),
+    findMany: db
+      .select()
+      .from(urls)
+      .where(and(sql`${urls.shortCode} = ANY(${sql.placeholder('codes')}::text[])`, isNull(urls.deletedAt)))
+      .prepare('linkhop_find_links_by_codes'),
   };
 }
 
@@ -62,6 +67,12 @@ const scopeSql = (scope: OwnerScope): SQL | undefined =>
 export async function findLinkByCode(db: Db, code: string): Promise<Link | null> {
   const rows = await statements(db).find.execute({ code });
   return rows[0] ?? null;
+}
+
+/** The live links stored under `codes`, in no particular order; a code without one has no row. */
+export async function findLinksByCodes(db: Db, codes: readonly string[]): Promise<Link[]> {
+  if (codes.length === 0) return [];
+  return statements(db).findMany.execute({ codes: [...codes] });
 }
 
 /** The codes of every live link `scope` may see (analytics rank a key's own links among themselves). */

@@ -1,7 +1,9 @@
 /** The resolver's eviction bookkeeping against real Redis and PostgreSQL. */
 import assert from 'node:assert/strict';
+import { eq } from 'drizzle-orm';
 import { createLinkResolver, type LinkResolver } from '../../api/link-resolver';
 import { linkCacheKey } from '../../db/link-cache';
+import { missingLinkKey } from '../../api/link-resolver';
 import { urls } from '../../db/schema';
 import { createRedis } from '../../infra/clients';
 import { createPg } from '../../db/client';
@@ -49,6 +51,23 @@ describe('link resolver evictions', () => {
     // The next lookup caches normally again.
     await resolver.resolve(code);
     assert.equal(resolver.peek(code)?.url, `https://example.com/${code}`);
+  });
+
+  it('answers many new codes at once with a few queries, each code its own answer', async () => {
+    const live = await Promise.all(Array.from({ length: 30 }, () => newLink()));
+    const deleted = await newLink();
+    await db.update(urls).set({ deletedAt: new Date() }).where(eq(urls.shortCode, deleted));
+    const unknown = Array.from({ length: 30 }, () => randomCode(12));
+    codes.push(...unknown.map((c) => c), deleted);
+    const all = [...live, deleted, ...unknown].sort(() => Math.random() - 0.5);
+    // Each query takes a client from the pool: its acquire events count the queries.
+    let queries = 0;
+    const count = () => queries++;
+    pool.on('acquire', count);
+    const answers = await Promise.all(all.map((c) => resolver.resolve(c))).finally(() => pool.off('acquire', count));
+    all.forEach((c, i) => assert.equal(answers[i]?.url ?? null, live.includes(c) ? `https://example.com/${c}` : null, c));
+    assert.ok(queries <= 3, `${queries} queries for ${all.length} codes`);
+    await redis.del(...unknown.map(missingLinkKey), missingLinkKey(deleted));
   });
 });
 
