@@ -82,7 +82,7 @@ export async function newRows(clickhouse: ClickHouseClient, records: readonly (r
 }
 
 /** Inserts the clicks of several batches (each a list of records) at once, those ClickHouse does not hold yet. */
-async function insertBatches(deps: AnalyticsGroupDeps, batches: readonly (readonly ClickRow[][])[]): Promise<number> {
+async function insertBatches(deps: AnalyticsGroupDeps, batches: readonly (readonly ClickRow[][])[]): Promise<void> {
   const records = batches.length === 1 ? batches[0] : batches.flat();
   const fresh = await newRows(deps.clickhouse, records);
   let clicks = 0;
@@ -96,7 +96,6 @@ async function insertBatches(deps: AnalyticsGroupDeps, batches: readonly (readon
   for (const r of fresh) bots += r.is_bot;
   analyticsClicks.inc({ kind: 'person' }, fresh.length - bots);
   analyticsClicks.inc({ kind: 'bot' }, bots);
-  return fresh.length;
 }
 
 /** Joins the analytics group and starts consuming; resolves once running. */
@@ -114,12 +113,12 @@ export async function startAnalyticsGroup(deps: AnalyticsGroupDeps): Promise<Con
   });
   // kafkajs hands the batches of one fetch to its workers in the same turn and fetches again only once all
   // are done, so one batch per partition joins each insert; one insert runs at a time.
-  const inserts = createGroupCommit<ClickRow[][], number>({
+  const inserts = createGroupCommit<ClickRow[][], void>({
     maxBatch: Math.max(1, deps.partitions),
     maxInFlight: 1,
     commit: async (batches) => {
       await insertBatches(deps, batches);
-      return batches.map((b) => b.length);
+      return batches.map(() => undefined);
     },
   });
   await consumer.connect();
