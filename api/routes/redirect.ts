@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Router } from '@koa/router';
 import type { LinkTarget } from '../../db/link-cache';
 import { consumeVisit, hasVisitsLeft } from '../../db/links';
-import { httpDuration, httpRequests } from '../../observability/metrics';
+import { requestRecorder } from '../../observability/metrics';
 import type { AppDeps, AppState } from '../deps';
 import { createRouter } from '../routing';
 import { HttpError, notFound } from '../errors';
@@ -24,16 +24,7 @@ export const EXPIRED_BODY = JSON.stringify({ detail: 'Short URL expired' });
 export const USED_UP_BODY = JSON.stringify({ detail: 'Short URL reached its visit limit' });
 const PASSWORD_BODY = JSON.stringify({ detail: 'Password required' });
 
-// Children bound once: label lookups on every request would cost more than the rest of the hot path.
-const bound = (method: 'GET' | 'HEAD') => ({
-  307: httpRequests.labels(method, REDIRECT_ROUTE, '307'),
-  401: httpRequests.labels(method, REDIRECT_ROUTE, '401'),
-  404: httpRequests.labels(method, REDIRECT_ROUTE, '404'),
-  410: httpRequests.labels(method, REDIRECT_ROUTE, '410'),
-  503: httpRequests.labels(method, REDIRECT_ROUTE, '503'),
-  duration: httpDuration.labels(method, REDIRECT_ROUTE),
-});
-const metricsFor = { GET: bound('GET'), HEAD: bound('HEAD') };
+const record = { GET: requestRecorder('GET', REDIRECT_ROUTE), HEAD: requestRecorder('HEAD', REDIRECT_ROUTE) };
 
 /** An error answer: an end-user page for a browser (404, 410), else the API's JSON body (`body`, pre-serialised). */
 export function sendError(req: IncomingMessage, res: ServerResponse, status: number, body: string, head: boolean): void {
@@ -120,9 +111,7 @@ type Status = 307 | 401 | 404 | 410 | 503;
 
 /** Counts an answer and its duration (module-level, like every function below: no closure per request). */
 function done(req: IncomingMessage, status: Status, start: bigint): void {
-  const m = metricsFor[req.method === 'HEAD' ? 'HEAD' : 'GET'];
-  m[status].inc();
-  m.duration.observe(Number(process.hrtime.bigint() - start) / 1e9);
+  record[req.method === 'HEAD' ? 'HEAD' : 'GET'](status, start);
 }
 
 /**

@@ -10,7 +10,7 @@
  * more CPU than the rest of a create.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { httpDuration, httpRequests } from '../../observability/metrics';
+import { requestRecorder } from '../../observability/metrics';
 import type { AppDeps } from '../deps';
 import { WRITE_ROLES, resolveAuth, type AuthState } from '../middleware/auth';
 import { errorAnswer } from '../middleware/errors';
@@ -24,15 +24,7 @@ export const SHORTEN_ROUTE = '/api/shorten';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const WRITERS: ReadonlySet<string> = new Set(WRITE_ROLES);
 
-type CountChild = ReturnType<typeof httpRequests.labels>;
-// Children bound once per status (the few a create answers with): label lookups cost more than a counter.
-const counted = new Map<number, CountChild>();
-const countFor = (status: number): CountChild => {
-  let child = counted.get(status);
-  if (!child) counted.set(status, (child = httpRequests.labels('POST', SHORTEN_ROUTE, String(status))));
-  return child;
-};
-const duration = httpDuration.labels('POST', SHORTEN_ROUTE);
+const record = requestRecorder('POST', SHORTEN_ROUTE);
 
 /** A header as Koa's ctx.get reads it ('' when absent). */
 const header = (req: IncomingMessage, name: string): string => {
@@ -60,9 +52,7 @@ function send(res: ServerResponse, status: number, state: RequestState, headers:
     'Content-Length': Buffer.byteLength(json),
   });
   res.end(json);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  countFor(status).inc();
-  duration.observe(seconds);
+  const seconds = record(status, start);
   if (status >= 500) state.log.warn({ status, path: SHORTEN_ROUTE, seconds }, 'request failed');
 }
 
