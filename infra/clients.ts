@@ -10,6 +10,7 @@ import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { Pool } from 'pg';
 import type { Logger } from '../observability/logger';
 import type { Config } from './config';
+import { guardKafkajsIdleTimer } from './kafkajs-idle-timer';
 
 /** A pg pool (db/client.ts puts the drizzle handle over it). */
 export function createPool(config: Config, log?: Logger, opts: { max?: number; url?: string } = {}): Pool {
@@ -66,6 +67,7 @@ const DELIBERATE_KAFKA = /Limiting retries for the idempotent producer/i;
 
 /** The kafkajs client; its logs go through pino at warn level and above, routine retries at debug. */
 export function createKafka(config: Config, clientId: string, log?: Logger): Kafka {
+  guardKafkajsIdleTimer();
   return new Kafka({
     clientId,
     brokers: config.KAFKA_BOOTSTRAP_SERVERS,
