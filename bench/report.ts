@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LatencyMs, LoadStats } from './load';
 import type { ProfileSummary } from './profile';
+import type { Settled } from './settle';
 import type { BenchSettings } from './types';
 
 export type Ratios = { rps: number } & LatencyMs;
@@ -30,6 +31,8 @@ export interface WorkloadRecord extends Figures {
   serverLog?: { warn: number; error: number; samples: string[] };
   /** This API's figures divided by the peer's for the same workload (`--peer`): above 1 is faster for rps. */
   vsPeer?: Ratios;
+  /** How long the bench waited for a quiet machine before the warm-up (bench/settle.ts). */
+  settled?: Settled;
 }
 
 /** The pipeline bench's figures the targets read (bench/pipeline.ts returns more). */
@@ -57,6 +60,8 @@ export interface Report {
   components: Record<string, unknown>;
   targets: Target[];
   failures: string[];
+  /** How long the bench waited for a quiet machine before the component benches (bench/settle.ts). */
+  componentsSettled?: Settled;
   /** The same workloads on another server (`--peer URL`), in the same run. */
   peer?: { url: string; workloads: WorkloadRecord[] };
   /** Self time of the API process when run with --profile. */
@@ -185,6 +190,12 @@ export function formatReport(report: Report): string {
   if (start && end) {
     const drift = Math.round((end.rps / start.rps - 1) * 100);
     out.push(`noise: the ceiling moved ${drift >= 0 ? '+' : ''}${drift}% between the start and the end of the run; distrust smaller differences`, '');
+  }
+  const settles = [...report.workloads, ...(report.peer?.workloads ?? [])].flatMap((w) => (w.settled ? [w.settled] : []));
+  if (settles.length) {
+    const waits = settles.map((s) => s.waitedMs / 1000);
+    const loud = settles.filter((s) => !s.quiet).length;
+    out.push(`settled: ${Math.min(...waits).toFixed(1)}-${Math.max(...waits).toFixed(1)} s waited for a quiet machine before each workload${loud ? `; ${loud} started without one` : ''}`, '');
   }
   for (const [name, value] of Object.entries(report.components)) out.push(`${name}: ${JSON.stringify(value)}`);
   out.push('', 'targets:');

@@ -14,6 +14,7 @@ import { summariseProfile, type Window } from './profile';
 import { createLinks, runTag } from './dataset';
 import { gitCommit, judgeTargets, machineInfo, peerRatios, ratiosTo, type Report, type WorkloadRecord } from './report';
 import { benchIsolation, counterDelta, readLookups, type BenchProcess } from './servers';
+import { SETTLE_FULL, SETTLE_QUICK, settle } from './settle';
 import { startTopology } from './topology';
 import type { BenchSettings, Workload, WorkloadContext } from './types';
 import { WORKLOADS } from './workloads';
@@ -67,9 +68,10 @@ const noSuccess = (name: string, s: LoadStats) =>
   s.ok === 0 ? [`${name}: no request succeeded (${JSON.stringify(s.statusCounts)}, ${s.timeouts} timeouts, ${s.errors} errors)`] : [];
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
-/** Warm-up, then the measured run with the cache layers and warnings it caused. */
+/** A quiet machine (see bench/settle.ts), a warm-up, then the measured run with the cache layers and warnings it caused. */
 async function measure(w: Workload, ctx: WorkloadContext, server: BenchProcess | undefined, ceiling: LoadStats | undefined) {
   const isApi = w.server !== 'ceiling' && server !== undefined;
+  const settled = await settle(ctx.settings.quick ? SETTLE_QUICK : SETTLE_FULL);
   if (w.warmup && ctx.settings.warmupS > 0) await w.warmup(ctx);
   const before = isApi ? await readLookups(server.url) : {};
   const warned = { ...(server?.warnings ?? { warn: 0, error: 0 }) };
@@ -78,7 +80,7 @@ async function measure(w: Workload, ctx: WorkloadContext, server: BenchProcess |
   window.endUs = nowUs();
   const stats = outcome.run.stats;
   const reference = w.name === 'ceiling' ? stats : ceiling;
-  const record: WorkloadRecord = { name: w.name, description: w.description, server: server ? w.server : 'peer', expectStatus: w.expectStatus, rate: outcome.rate, ...stats, ratio: ratiosTo(stats, reference) };
+  const record: WorkloadRecord = { name: w.name, description: w.description, server: server ? w.server : 'peer', expectStatus: w.expectStatus, rate: outcome.rate, ...stats, ratio: ratiosTo(stats, reference), settled };
   const parts = Object.entries(outcome.parts ?? {});
   if (parts.length) record.parts = Object.fromEntries(parts.map(([k, r]) => [k, { ...r.stats, ratio: ratiosTo(r.stats, reference) }]));
   if (isApi) record.lookups = counterDelta(before, await readLookups(server.url));
@@ -169,7 +171,9 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
         else report.failures.push('--profile: the API wrote no CPU profile');
       }
     }
-    // After the API processes have stopped, so the component benches have the cores to themselves.
+    // After the API processes have stopped, so the component benches have the cores to themselves, once the
+    // machine is quiet again (the last workloads' clicks drained, ClickHouse's merges done).
+    if (components.length) report.componentsSettled = await settle(opts.quick ? SETTLE_QUICK : SETTLE_FULL);
     report.components = await runComponents(components, { quick: opts.quick, durationS: opts.durationS, env: benchIsolation(config) }, report.failures);
   } finally {
     await unlock();

@@ -14,6 +14,8 @@ import { runPaced } from '../../bench/paced';
 import { summariseProfile } from '../../bench/profile';
 import { ratiosTo } from '../../bench/report';
 import { selectWorkloads } from '../../bench/session';
+import { busyShare, settle } from '../../bench/settle';
+import { Worker } from 'node:worker_threads';
 
 describe('bench instruments (integration)', function () {
   this.timeout(30_000);
@@ -120,5 +122,27 @@ describe('bench instruments (integration)', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the busy share of the cores is busy time over all time between two readings', () => {
+    assert.equal(busyShare({ busy: 100, total: 400 }, { busy: 175, total: 500 }), 0.75);
+    assert.equal(busyShare({ busy: 100, total: 400 }, { busy: 100, total: 400 }), 0);
+  });
+
+  it('waits for a quiet machine: not while most cores spin, at once after they stop', async () => {
+    // Three quarters of the cores spin for 1.5 s: the machine is at least 75% busy until they stop.
+    const spinners = Array.from({ length: Math.max(1, Math.ceil(os.cpus().length * 0.75)) }, () =>
+      new Worker('const end = Date.now() + 1500; while (Date.now() < end);', { eval: true }),
+    );
+    const stopped = Promise.all(spinners.map((w) => new Promise((resolve) => w.once('exit', resolve))));
+    const started = Date.now();
+    const settled = await settle({ busyBelow: 0.5, windowMs: 250, maxMs: 10_000 });
+    await stopped;
+    assert.ok(settled.quiet, `never quiet: ${JSON.stringify(settled)}`);
+    assert.ok(Date.now() - started >= 1500, `returned after ${Date.now() - started} ms, while the cores still spun`);
+    assert.ok(settled.waitedMs < 6000, `waited ${settled.waitedMs} ms after the cores stopped`);
+    const bounded = await settle({ busyBelow: 0, windowMs: 100, maxMs: 300 });
+    assert.equal(bounded.quiet, false);
+    assert.ok(bounded.waitedMs >= 300 && bounded.waitedMs < 1000, `gave up after ${bounded.waitedMs} ms`);
   });
 });
