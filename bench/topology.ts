@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { removeSchedules } from '../activities/schedules';
-import { runClickhouseMigrations } from '../db/clickhouse/schema';
+import { dropClickhouseDatabase, runClickhouseMigrations } from '../db/clickhouse/schema';
 import { parseConfig, type Config } from '../infra/config';
 import { createLinks, ensureDatabase, insertColdLinks, prepareClickTransport, resetLinks, runTag } from './dataset';
 import { benchEnvironment, startApi, startCeiling, startWorker, type BenchProcess } from './servers';
@@ -45,6 +45,11 @@ export async function startTopology(config: Config, workloads: Workload[], opts:
     const parsed = parseConfig({ ...process.env, ...env });
     if (!parsed.ok) throw new Error(`bench environment is invalid: ${parsed.problems.join('; ')}`);
     await prepareClickTransport(parsed.config);
+    // A fresh ClickHouse database every run, as `urls` is emptied: merging the parts of an earlier run's
+    // million clicks kept ClickHouse busy (5-37% of a core) at moments no run could predict.
+    const clickhouseDb = parsed.config.CLICKHOUSE_DATABASE;
+    if (!clickhouseDb.endsWith('_bench')) throw new Error(`refusing to drop ClickHouse database ${clickhouseDb}: not the bench's`);
+    await dropClickhouseDatabase(parsed.config, clickhouseDb);
     await runClickhouseMigrations(parsed.config);
     // Every process production runs: clicks of the measured redirects are counted (both consumer groups)
     // and flushed by the Temporal worker's Schedules, so a flush's effect on the hot path is measured too.
