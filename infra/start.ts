@@ -6,6 +6,7 @@
 import { LOCAL_PORTS, loadConfig } from './config';
 import { ADMIN_PASSWORD_FILE, localSecret } from './local-secrets';
 import { stackUp } from './stack';
+import { claimStart } from './stack/lock';
 import { PROCESSES, metricsEnv, metricsPorts } from './processes';
 import { Supervisor, type ProcessSpec } from './supervisor';
 import { ensureWebBuilt } from './web';
@@ -20,6 +21,12 @@ async function accessLine(baseUrl: string): Promise<string> {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const claim = claimStart();
+  if ('owner' in claim) {
+    console.error(`linkhop is already running from this directory (npm start, pid ${claim.owner}); stop it first (Ctrl-C in its terminal, or kill ${claim.owner}).`);
+    process.exit(1);
+  }
+  process.on('exit', claim.release);
   await stackUp({ quiet: false });
   await ensureWebBuilt();
   // Made once and kept in the git-ignored .cache/, unless one is configured (like the short-code key).

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { stackRoot } from './paths';
+import { repoRoot, stackRoot } from './paths';
 import { isAlive, readPid, sleep } from './process';
 
 const LOCK = path.join(stackRoot, '.lock');
@@ -44,4 +44,32 @@ export async function withStackLock<T>(onWait: (owner: number | undefined) => vo
   } finally {
     fs.rmSync(LOCK, { recursive: true, force: true });
   }
+}
+
+const START_PID = path.join(repoRoot, '.cache', 'start.pid');
+
+/**
+ * One `npm start` per clone. A second one would start a second API and set of workers on the ports the first
+ * holds, and each would fail and be restarted forever; instead it is told where the first one runs. The
+ * running start keeps its pid in .cache/start.pid (a file left by a killed start, or whose pid now belongs
+ * to another program, does not count). `file` and `needles` are for tests.
+ */
+export function claimStart(file = START_PID, needles = ['infra/start.ts']): { owner: number } | { release: () => void } {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return {
+        release: () => {
+          if (readPid(file) === process.pid) fs.rmSync(file, { force: true });
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = readPid(file);
+      if (owner !== undefined && owner !== process.pid && isAlive(owner, needles)) return { owner };
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not claim ${file}; remove it if no npm start is running`);
 }
