@@ -6,7 +6,7 @@
  * wakes about a thousand times a second per connection: an idle click consumer spent 6% of a core on it, and
  * the API's event loop (the producer's connection) was never quiet.
  *
- * This applies the released fix's guard and nothing else: with no request waiting, no timer. A waiting
+ * This applies that unreleased fix's guard and nothing else: with no request waiting, no timer. A waiting
  * request (throttled by the broker, or over the in-flight bound) is scheduled exactly as before, and a
  * request that completes or times out still checks the queue itself (fulfillRequest, its timeout).
  * Patched here, at run time, rather than in node_modules, because production images install without
