@@ -33,12 +33,6 @@ const prepared = new WeakMap<Db, ReturnType<typeof prepare>>();
 
 function prepare(db: Db) {
   return {
-    find: db
-      .select()
-      .from(urls)
-      .where(and(eq(urls.shortCode, sql.placeholder('code')), isNull(urls.deletedAt)))
-      .limit(1)
-      .prepare('linkhop_find_link_by_code'),
     findMany: db
       .select()
       .from(urls)
@@ -65,7 +59,7 @@ const scopeSql = (scope: OwnerScope): SQL | undefined =>
 
 /** The live (not deleted) link stored under `code`, or null. */
 export async function findLinkByCode(db: Db, code: string): Promise<Link | null> {
-  const rows = await statements(db).find.execute({ code });
+  const rows = await findLinksByCodes(db, [code]);
   return rows[0] ?? null;
 }
 
