@@ -22,8 +22,9 @@ export const httpDuration = new Histogram({
 /**
  * Records the answers of one method and route for a handler that runs before Koa (the redirect, the create
  * fast path): the request counter by status and the duration since `start`, which it returns in seconds.
- * The label children are bound once (a status on its first answer): looking the labels up on every request
- * costs more than the rest of such a handler.
+ * The label children are bound once (a status on its first answer), which spares building the label object
+ * per request; prom-client still validates and hashes the labels on every inc and observe (about 5% of the
+ * API's time on a cache hit), which only counting locally and handing it the totals at scrape time would avoid.
  */
 export function requestRecorder(method: string, route: string): (status: number, start: bigint) => number {
   const counts = new Map<number, ReturnType<typeof httpRequests.labels>>();
