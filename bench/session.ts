@@ -14,7 +14,7 @@ import { summariseProfile, type Window } from './profile';
 import { createLinks, runTag } from './dataset';
 import { gitCommit, judgeTargets, machineInfo, peerRatios, ratiosTo, type Report, type WorkloadRecord } from './report';
 import { benchIsolation, counterDelta, readLookups, type BenchProcess } from './servers';
-import { SETTLE_FULL, SETTLE_QUICK, settle } from './settle';
+import { settle, settleOptions } from './settle';
 import { startTopology } from './topology';
 import type { BenchSettings, Workload, WorkloadContext } from './types';
 import { WORKLOADS } from './workloads';
@@ -71,7 +71,7 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 /** A quiet machine (see bench/settle.ts), a warm-up, then the measured run with the cache layers and warnings it caused. */
 async function measure(w: Workload, ctx: WorkloadContext, server: BenchProcess | undefined, ceiling: LoadStats | undefined) {
   const isApi = w.server !== 'ceiling' && server !== undefined;
-  const settled = await settle(ctx.settings.quick ? SETTLE_QUICK : SETTLE_FULL);
+  const settled = await settle(settleOptions(ctx.settings.quick));
   if (w.warmup && ctx.settings.warmupS > 0) await w.warmup(ctx);
   const before = isApi ? await readLookups(server.url) : {};
   const warned = { ...(server?.warnings ?? { warn: 0, error: 0 }) };
@@ -173,7 +173,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
     }
     // After the API processes have stopped, so the component benches have the cores to themselves, once the
     // machine is quiet again (the last workloads' clicks drained, ClickHouse's merges done).
-    if (components.length) report.componentsSettled = await settle(opts.quick ? SETTLE_QUICK : SETTLE_FULL);
+    if (components.length) report.componentsSettled = await settle(settleOptions(opts.quick));
     report.components = await runComponents(components, { quick: opts.quick, durationS: opts.durationS, env: benchIsolation(config) }, report.failures);
   } finally {
     await unlock();

@@ -24,8 +24,11 @@ export interface Settled {
   quiet: boolean;
 }
 
-export const SETTLE_FULL: SettleOptions = { busyBelow: 0.2, windowMs: 1000, maxMs: 30_000 };
-export const SETTLE_QUICK: SettleOptions = { busyBelow: 0.3, windowMs: 500, maxMs: 5000 };
+const SETTLE_FULL: SettleOptions = { busyBelow: 0.2, windowMs: 1000, maxMs: 30_000 };
+const SETTLE_QUICK: SettleOptions = { busyBelow: 0.3, windowMs: 500, maxMs: 5000 };
+
+/** The settle options of a full or a quick run. */
+export const settleOptions = (quick: boolean): SettleOptions => (quick ? SETTLE_QUICK : SETTLE_FULL);
 
 /** Busy and total jiffies of all cores since boot (the first line of /proc/stat), or null. */
 async function cpuTimes(): Promise<{ busy: number; total: number } | null> {
