@@ -5,7 +5,7 @@
 import { benchUrl } from './dataset';
 import { mergeRuns, runLoad, type LoadRun, type LoadSpec, type RequestShape } from './load';
 import { runPaced } from './paced';
-import type { ServerName, Workload, WorkloadContext } from './types';
+import type { ServerName, Workload, WorkloadContext, WorkloadOutcome } from './types';
 
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)];
 const firstCode = (ctx: WorkloadContext) => ctx.data.codes[0];
@@ -71,10 +71,26 @@ function mixed(ctx: WorkloadContext, durationS: number): Promise<LoadRun[]> {
   ]);
 }
 
-/** Every workload, in the order a full run measures them. */
 /** Half the cache-hit peak measured earlier in the run: the load of the p99 target. */
 const halfOfHitPeak = (ctx: { hitRps?: number }): number => Math.max(1, Math.floor((ctx.hitRps ?? 0) / 2));
 
+/** Steady-rate redirects of warm codes at half the cache-hit peak, timed from the due time and from the send. */
+async function halfPaced(ctx: WorkloadContext, server: ServerName): Promise<WorkloadOutcome> {
+  const rate = halfOfHitPeak(ctx);
+  const { hostname, port } = new URL(ctx.urls[server]);
+  const { run, fromSend } = await runPaced({
+    host: hostname,
+    port: Number(port),
+    rate,
+    durationS: ctx.settings.durationS,
+    sockets: ctx.settings.connections,
+    expectStatus: 307,
+    nextPath: () => `/${pick(ctx.data.codes)}`,
+  });
+  return { run, rate, parts: { 'from send': fromSend } };
+}
+
+/** Every workload, in the order a full run measures them. */
 export const WORKLOADS: Workload[] = [
   ceiling('ceiling', 'raw node:http 307 from an in-memory Map (same codes as hit)'),
   {
@@ -110,20 +126,15 @@ export const WORKLOADS: Workload[] = [
     server: 'api',
     expectStatus: 307,
     probe: redirectProbe,
-    run: async (ctx) => {
-      const rate = halfOfHitPeak(ctx);
-      const { hostname, port } = new URL(ctx.urls.api);
-      const { run, fromSend } = await runPaced({
-        host: hostname,
-        port: Number(port),
-        rate,
-        durationS: ctx.settings.durationS,
-        sockets: ctx.settings.connections,
-        expectStatus: 307,
-        nextPath: () => `/${pick(ctx.data.codes)}`,
-      });
-      return { run, rate, parts: { 'from send': fromSend } };
-    },
+    run: (ctx) => halfPaced(ctx, 'api'),
+  },
+  {
+    name: 'ceiling-half-paced',
+    description: 'the ceiling at the rate of hit-half-paced, same generator: the floor this machine and generator allow',
+    server: 'ceiling',
+    expectStatus: 307,
+    probe: redirectProbe,
+    run: (ctx) => halfPaced(ctx, 'ceiling'),
   },
   {
     name: 'miss-redis',

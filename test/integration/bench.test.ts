@@ -84,7 +84,7 @@ describe('bench instruments (integration)', function () {
 
   it('--only adds the runs a figure depends on, and refuses unknown names', () => {
     const names = selectWorkloads(['hit-half-paced']).workloads.map((w) => w.name);
-    assert.deepEqual(names, ['ceiling', 'hit', 'hit-half-paced']);
+    assert.deepEqual(names, ['ceiling', 'hit', 'hit-half-paced', 'ceiling-half-paced']);
     assert.deepEqual(selectWorkloads(['keygen']).workloads, []);
     assert.deepEqual(selectWorkloads(['analytics']), { workloads: [], components: ['analytics'] });
     assert.ok(!selectWorkloads(null).components.includes('analytics'), 'the analytics load runs only when named');
