@@ -18,4 +18,4 @@ COPY . .
 COPY --from=web /app/web/dist ./web/dist
 USER node
 EXPOSE 8000
-CMD ["node", "--import", "tsx", "api/server.ts"]
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "api/server.ts"]

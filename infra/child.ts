@@ -154,7 +154,7 @@ export async function startProcess(
   def: ProcessDef,
   opts: Omit<SpawnOptions, 'entry'> & { timeoutMs?: number; baseUrl?: string } = {},
 ): Promise<Child> {
-  const child = new Child({ name: def.name, ...opts, entry: def.entry });
+  const child = new Child({ name: def.name, ...opts, entry: def.entry, nodeFlags: [...(def.nodeFlags ?? []), ...(opts.nodeFlags ?? [])] });
   try {
     await child.waitReady(def, opts);
   } catch (err) {

@@ -59,7 +59,7 @@ export class Supervisor {
   private launch(s: Supervised): void {
     const { def } = s.spec;
     s.startedAt = Date.now();
-    const child = new Child({ name: def.name, entry: def.entry, env: s.spec.env, onLine: (line) => this.print(`[${def.name}] ${line}`) });
+    const child = new Child({ name: def.name, entry: def.entry, nodeFlags: [...(def.nodeFlags ?? [])], env: s.spec.env, onLine: (line) => this.print(`[${def.name}] ${line}`) });
     s.child = child;
     void child.exited.then((code) => {
       if (this.stopping) return;

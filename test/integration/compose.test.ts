@@ -1,7 +1,9 @@
 /** docker-compose.yml is for hosts with a Docker engine; without one, `docker-compose config` still validates it. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { processDef } from '../../infra/processes';
 
 describe('docker-compose.yml', () => {
   const file = path.join(__dirname, '..', '..', 'docker-compose.yml');
@@ -21,5 +23,16 @@ describe('docker-compose.yml', () => {
       assert.ok(services.includes(name), `${name} missing from ${services.join(', ')}`);
     }
     execFileSync('docker-compose', ['-f', file, 'config', '-q'], { env: { PATH: process.env.PATH } });
+  });
+
+  it('runs the API with the node flags of the process manifest, as npm start does', () => {
+    const api = processDef('api');
+    const expected = ['node', ...(api.nodeFlags ?? []), '--import', 'tsx', api.entry];
+    for (const name of ['docker-compose.yml', 'Dockerfile']) {
+      const text = readFileSync(path.join(__dirname, '..', '..', name), 'utf8');
+      const commands = [...text.matchAll(/\[[^\]\n]*"api\/server\.ts"\]/g)].map((m) => JSON.parse(m[0]) as string[]);
+      assert.ok(commands.length > 0, `${name} never starts api/server.ts`);
+      for (const command of commands) assert.deepEqual(command, expected, `${name}: ${JSON.stringify(command)}`);
+    }
   });
 });
