@@ -14,6 +14,7 @@ import { summariseProfile, type Window } from './profile';
 import { createLinks, runTag } from './dataset';
 import { gitCommit, judgeTargets, machineInfo, peerRatios, ratiosTo, type Report, type WorkloadRecord } from './report';
 import { benchIsolation, counterDelta, readLookups, type BenchProcess } from './servers';
+import { ensureWrk } from './wrk';
 import { settle, settleOptions } from './settle';
 import { startTopology } from './topology';
 import type { BenchSettings, Workload, WorkloadContext } from './types';
@@ -44,6 +45,7 @@ export function selectWorkloads(only: string[] | null): { workloads: Workload[];
   const wanted = new Set(only.filter((n) => !components.includes(n)));
   if (wanted.size) wanted.add('ceiling');
   if (wanted.has('hit-half-paced')) wanted.add('ceiling-half-paced');
+  if (wanted.has('hit-wrk')) wanted.add('ceiling-wrk');
   if (wanted.has('hit-half') || wanted.has('hit-half-paced') || wanted.has('ceiling-half-paced')) wanted.add('hit');
   return { workloads: WORKLOADS.filter((w) => wanted.has(w.name)), components: components.filter((c) => only.includes(c)) };
 }
@@ -70,7 +72,7 @@ const noSuccess = (name: string, s: LoadStats) =>
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** A quiet machine (see bench/settle.ts), a warm-up, then the measured run with the cache layers and warnings it caused. */
-async function measure(w: Workload, ctx: WorkloadContext, server: BenchProcess | undefined, ceiling: LoadStats | undefined) {
+async function measure(w: Workload, ctx: WorkloadContext, server: BenchProcess | undefined, baseline: LoadStats | undefined) {
   const isApi = w.server !== 'ceiling' && server !== undefined;
   const settled = await settle(settleOptions(ctx.settings.quick));
   if (w.warmup && ctx.settings.warmupS > 0) await w.warmup(ctx);
@@ -80,7 +82,7 @@ async function measure(w: Workload, ctx: WorkloadContext, server: BenchProcess |
   const outcome = await w.run(ctx);
   window.endUs = nowUs();
   const stats = outcome.run.stats;
-  const reference = w.name === 'ceiling' ? stats : ceiling;
+  const reference = w.name === 'ceiling' || w.reference === w.name ? stats : baseline;
   const record: WorkloadRecord = { name: w.name, description: w.description, server: server ? w.server : 'peer', expectStatus: w.expectStatus, rate: outcome.rate, ...stats, ratio: ratiosTo(stats, reference), settled };
   const parts = Object.entries(outcome.parts ?? {});
   if (parts.length) record.parts = Object.fromEntries(parts.map(([k, r]) => [k, { ...r.stats, ratio: ratiosTo(r.stats, reference) }]));
@@ -118,6 +120,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
   // The analytics bench alone needs ClickHouse, plus PostgreSQL for the lock and the migrations' lock.
   const analyticsOnly = workloads.length === 0 && components.length === 1 && components[0] === 'analytics';
   await stackUp({ quiet: true, ...(analyticsOnly ? { services: ['clickhouse', 'postgres'] } : {}) });
+  if (workloads.some((w) => w.usesWrk)) await ensureWrk();
   const unlock = await lockBench(config);
   try {
     if (workloads.length) {
@@ -134,6 +137,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
           : undefined;
         if (opts.peer) report.peer = { url: opts.peer, workloads: [] };
         let ceiling: LoadStats | undefined;
+        const measured = new Map<string, LoadStats>();
         for (const w of workloads) {
           const server = servers[w.server];
           if (!server.running) throw new Error(`${server.name} died before ${w.name}:\n${server.tail()}`);
@@ -143,7 +147,9 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
             continue;
           }
           process.stderr.write(`bench: ${w.name} ...\n`);
-          const { record, window, failures } = await measure(w, ctx, server, ceiling);
+          const reference = w.reference ? measured.get(w.reference) : ceiling;
+          const { record, window, failures } = await measure(w, ctx, server, reference);
+          measured.set(w.name, record);
           if (w.name === 'ceiling') ceiling = record;
           if (w.name === 'hit') ctx.hitRps = record.rps;
           if (w.name === profiled) profileWindow = window;
@@ -156,7 +162,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
               continue;
             }
             process.stderr.write(`bench: ${w.name} on the peer ...\n`);
-            const peer = await measure(w, peerCtx, undefined, ceiling);
+            const peer = await measure(w, peerCtx, undefined, reference);
             if (w.name === 'hit') peerCtx.hitRps = peer.record.rps;
             report.peer.workloads.push(peer.record);
             report.failures.push(...peer.failures.map((f) => `peer ${f}`));

@@ -47,4 +47,8 @@ export interface Workload {
   /** Load of the same shape whose numbers are thrown away (JIT, pools, connections). */
   warmup?: (ctx: WorkloadContext) => Promise<unknown>;
   run: (ctx: WorkloadContext) => Promise<WorkloadOutcome>;
+  /** The workload whose figures this one's ratios divide by (itself, or `ceiling` when not set). */
+  reference?: string;
+  /** Runs wrk (installed before the run when missing). */
+  usesWrk?: boolean;
 }

@@ -5,6 +5,7 @@
 import { benchUrl } from './dataset';
 import { mergeRuns, runLoad, type LoadRun, type LoadSpec, type RequestShape } from './load';
 import { runPaced } from './paced';
+import { runWrk } from './wrk';
 import type { ServerName, Workload, WorkloadContext, WorkloadOutcome } from './types';
 
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)];
@@ -39,6 +40,20 @@ function eachOnce(ctx: WorkloadContext, codes: string[]): LoadSpec {
     amount: codes.length,
     expectStatus: 307,
     next: () => ({ path: `/${codes[i++ % codes.length]}` }),
+  };
+}
+
+/** Redirects of the warm codes under wrk: a warm-up, then the measured run. */
+function wrkRedirects(server: ServerName): Pick<Workload, 'warmup' | 'run'> {
+  const spec = (ctx: WorkloadContext, durationS: number) => ({
+    url: ctx.urls[server],
+    connections: ctx.settings.connections,
+    durationS,
+    paths: ctx.data.codes.map((c) => `/${c}`),
+  });
+  return {
+    warmup: (ctx) => runWrk(spec(ctx, ctx.settings.warmupS)),
+    run: async (ctx) => ({ run: await runWrk(spec(ctx, ctx.settings.durationS)) }),
   };
 }
 
@@ -100,6 +115,26 @@ export const WORKLOADS: Workload[] = [
     expectStatus: 307,
     probe: redirectProbe,
     ...randomRedirects('api', (ctx) => ctx.data.codes),
+  },
+  {
+    name: 'ceiling-wrk',
+    description: 'the ceiling under wrk, the C generator the issue measured with (autocannon caps the ceiling on 2 cores)',
+    server: 'ceiling',
+    expectStatus: 307,
+    probe: redirectProbe,
+    reference: 'ceiling-wrk',
+    usesWrk: true,
+    ...wrkRedirects('ceiling'),
+  },
+  {
+    name: 'hit-wrk',
+    description: 'hit under wrk; its ratio is to ceiling-wrk',
+    server: 'api',
+    expectStatus: 307,
+    probe: redirectProbe,
+    reference: 'ceiling-wrk',
+    usesWrk: true,
+    ...wrkRedirects('api'),
   },
   {
     name: 'hit-half',

@@ -15,6 +15,7 @@ import { summariseProfile } from '../../bench/profile';
 import { ratiosTo } from '../../bench/report';
 import { selectWorkloads } from '../../bench/session';
 import { busyShare, settle } from '../../bench/settle';
+import { ensureWrk, runWrk } from '../../bench/wrk';
 import { Worker } from 'node:worker_threads';
 
 describe('bench instruments (integration)', function () {
@@ -57,6 +58,22 @@ describe('bench instruments (integration)', function () {
     assert.ok(stats.latencyMs.p50 > 0 && stats.latencyMs.p50 <= stats.latencyMs.p99 && stats.latencyMs.p99 <= stats.latencyMs.max);
   });
 
+  it('wrk counts redirects as successes and 4xx answers as errors', async () => {
+    this.timeout(600_000); // a fresh machine installs wrk first
+    await ensureWrk();
+    const all = await runWrk({ url, connections: 2, durationS: 1, paths: ['/abc1234', '/xyz9876'] });
+    assert.ok(all.stats.ok > 100, `only ${all.stats.ok} successes`);
+    assert.equal(all.stats.errors, 0);
+    assert.equal(all.stats.rps, Math.round(all.stats.ok / all.stats.durationS));
+    const l = all.stats.latencyMs;
+    assert.ok(l.p50 > 0 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max, JSON.stringify(l));
+    const half = await runWrk({ url, connections: 2, durationS: 1, paths: ['/abc1234', '/unknown1'] });
+    // errors also count socket errors (a few reads cut when wrk stops): at least every 4xx.
+    assert.ok(half.stats.errors >= half.stats.statusCounts['>=400'], JSON.stringify(half.stats));
+    assert.equal(half.stats.ok + half.stats.statusCounts['>=400'], half.stats.responses);
+    assert.ok(Math.abs(half.stats.ok - half.stats.errors) < 0.2 * half.stats.responses, JSON.stringify(half.stats.statusCounts));
+  });
+
   it('a fixed amount sends exactly that many requests', async () => {
     const { stats } = await runLoad({ url, connections: 4, durationS: 10, amount: 100, expectStatus: 307, next: () => ({ path: '/abc1234' }) });
     assert.equal(stats.responses, 100);
@@ -85,6 +102,7 @@ describe('bench instruments (integration)', function () {
   it('--only adds the runs a figure depends on, and refuses unknown names', () => {
     const names = selectWorkloads(['hit-half-paced']).workloads.map((w) => w.name);
     assert.deepEqual(names, ['ceiling', 'hit', 'hit-half-paced', 'ceiling-half-paced']);
+    assert.deepEqual(selectWorkloads(['hit-wrk']).workloads.map((w) => w.name), ['ceiling', 'ceiling-wrk', 'hit-wrk']);
     assert.deepEqual(selectWorkloads(['keygen']).workloads, []);
     assert.deepEqual(selectWorkloads(['analytics']), { workloads: [], components: ['analytics'] });
     assert.ok(!selectWorkloads(null).components.includes('analytics'), 'the analytics load runs only when named');
