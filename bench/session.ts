@@ -45,7 +45,7 @@ export function selectWorkloads(only: string[] | null): { workloads: Workload[];
   const wanted = new Set(only.filter((n) => !components.includes(n)));
   if (wanted.size) wanted.add('ceiling');
   if (wanted.has('hit-half-paced')) wanted.add('ceiling-half-paced');
-  if (wanted.has('hit-wrk')) wanted.add('ceiling-wrk');
+  if (wanted.has('hit-wrk') || wanted.has('create-wrk')) wanted.add('ceiling-wrk');
   if (wanted.has('hit-half') || wanted.has('hit-half-paced') || wanted.has('ceiling-half-paced')) wanted.add('hit');
   return { workloads: WORKLOADS.filter((w) => wanted.has(w.name)), components: components.filter((c) => only.includes(c)) };
 }

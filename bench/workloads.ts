@@ -57,6 +57,19 @@ function wrkRedirects(server: ServerName): Pick<Workload, 'warmup' | 'run'> {
   };
 }
 
+/** POST /api/shorten under wrk, a new URL each time (warm-up and run under tags of their own). */
+function wrkCreates(): Pick<Workload, 'warmup' | 'run'> {
+  const spec = (ctx: WorkloadContext, tag: string, durationS: number) => {
+    const mark = '\u0000';
+    const [before, after] = benchUrl(tag, 0).replace(`${tag}-0`, `${tag}-${mark}`).split(mark);
+    return { url: ctx.urls.api, connections: ctx.settings.connections, durationS, post: { path: '/api/shorten', before, after } };
+  };
+  return {
+    warmup: (ctx) => runWrk(spec(ctx, `wrkwarm-${ctx.data.tag}`, ctx.settings.warmupS)),
+    run: async (ctx) => ({ run: await runWrk(spec(ctx, `wrk-${ctx.data.tag}`, ctx.settings.durationS)) }),
+  };
+}
+
 /** POST /api/shorten of a new URL each time (a counter per tag, shared by warm-up and run). */
 const counters = new Map<string, number>();
 const createShape = (tag: string) => (): RequestShape => {
@@ -230,6 +243,16 @@ export const WORKLOADS: Workload[] = [
       expectStatus: 201,
       next: createShape(`new-${ctx.data.tag}`),
     })),
+  },
+  {
+    name: 'create-wrk',
+    description: 'create sent by wrk (a new URL each time); its ratio is to ceiling-wrk',
+    server: 'api',
+    expectStatus: 201,
+    probe: (ctx) => ({ method: 'POST', path: '/api/shorten', body: JSON.stringify({ url: benchUrl(`probe-wrk-${ctx.data.tag}`, 0) }) }),
+    reference: 'ceiling-wrk',
+    usesWrk: true,
+    ...wrkCreates(),
   },
   {
     name: 'mixed',

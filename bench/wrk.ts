@@ -16,8 +16,13 @@ export interface WrkSpec {
   url: string;
   connections: number;
   durationS: number;
-  /** Each request asks for one of these paths, picked at random. */
-  paths: readonly string[];
+  /** GET: each request asks for one of these paths, picked at random. */
+  paths?: readonly string[];
+  /**
+   * POST instead: each request sends `{"url": "<before><thread>x<n><after>"}` to `path` as JSON, n counting
+   * per wrk thread, so no two requests of a run carry the same URL.
+   */
+  post?: { path: string; before: string; after: string };
 }
 
 /** Installs wrk (Debian package `wrk`) when it is missing. */
@@ -27,11 +32,22 @@ export async function ensureWrk(): Promise<void> {
 
 const quote = (s: string) => JSON.stringify(s); // a Lua string literal for printable ASCII
 
-/** The Lua script: a random path per request, and a JSON summary written to `out` when the run ends. */
-function script(paths: readonly string[], out: string): string {
-  return `
-local paths = {${paths.map(quote).join(',')}}
-request = function() return wrk.format("GET", paths[math.random(#paths)]) end
+/** The Lua script: the requests, and a JSON summary written to `out` when the run ends. */
+function script(spec: WrkSpec, out: string): string {
+  const requests = spec.post
+    ? `
+local threads = 0
+setup = function(thread) threads = threads + 1; thread:set("tid", tostring(threads)) end
+local n = 0
+local headers = { ["Content-Type"] = "application/json" }
+request = function()
+  n = n + 1
+  return wrk.format("POST", ${quote(spec.post.path)}, headers, '{"url":"' .. ${quote(spec.post.before)} .. tid .. "x" .. n .. ${quote(spec.post.after)} .. '"}')
+end`
+    : `
+local paths = {${(spec.paths ?? []).map(quote).join(',')}}
+request = function() return wrk.format("GET", paths[math.random(#paths)]) end`;
+  return `${requests}
 done = function(summary, latency, requests)
   local e = summary.errors
   local f = io.open(${quote(out)}, "w")
@@ -66,10 +82,10 @@ export async function runWrk(spec: WrkSpec): Promise<LoadRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'linkhop-wrk-'));
   try {
     const out = path.join(dir, 'summary.json');
-    writeFileSync(path.join(dir, 'paths.lua'), script(spec.paths, out));
+    writeFileSync(path.join(dir, 'load.lua'), script(spec, out));
     const threads = Math.max(1, Math.min(2, spec.connections));
     await new Promise<void>((resolve, reject) =>
-      execFile('wrk', [`-t${threads}`, `-c${spec.connections}`, `-d${spec.durationS}s`, '--timeout', '10s', '-s', path.join(dir, 'paths.lua'), spec.url],
+      execFile('wrk', [`-t${threads}`, `-c${spec.connections}`, `-d${spec.durationS}s`, '--timeout', '10s', '-s', path.join(dir, 'load.lua'), spec.url],
         { timeout: (spec.durationS + 30) * 1000 }, (err, _stdout, stderr) => (err ? reject(new Error(`wrk failed: ${err.message}\n${stderr}`)) : resolve())),
     );
     const s = JSON.parse(readFileSync(out, 'utf8')) as WrkSummary;

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +75,34 @@ describe('bench instruments (integration)', function () {
     assert.ok(Math.abs(half.stats.ok - half.stats.errors) < 0.2 * half.stats.responses, JSON.stringify(half.stats.statusCounts));
   });
 
+  it('wrk POSTs a JSON body with a URL no other request of the run carries', async () => {
+    this.timeout(600_000);
+    await ensureWrk();
+    const seen = new Set<string>();
+    let bad = 0;
+    const sink = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const url = (JSON.parse(body) as { url: string }).url;
+        if (req.method !== 'POST' || req.url !== '/api/shorten' || req.headers['content-type'] !== 'application/json' || seen.has(url) || !/^https:\/\/x\/a-\d+x\d+\?b$/.test(url)) bad++;
+        seen.add(url);
+        res.writeHead(201, { 'Content-Length': '2' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (sink.address() as AddressInfo).port;
+      const run = await runWrk({ url: `http://127.0.0.1:${port}`, connections: 4, durationS: 1, post: { path: '/api/shorten', before: 'https://x/a-', after: '?b' } });
+      assert.ok(run.stats.ok > 100, `only ${run.stats.ok} creates`);
+      assert.equal(bad, 0, `${bad} malformed or repeated bodies`);
+      assert.ok(seen.size >= run.stats.ok, `${seen.size} distinct URLs for ${run.stats.ok} answers`);
+    } finally {
+      sink.closeAllConnections();
+      sink.close();
+    }
+  });
+
   it('a fixed amount sends exactly that many requests', async () => {
     const { stats } = await runLoad({ url, connections: 4, durationS: 10, amount: 100, expectStatus: 307, next: () => ({ path: '/abc1234' }) });
     assert.equal(stats.responses, 100);
@@ -103,6 +132,7 @@ describe('bench instruments (integration)', function () {
     const names = selectWorkloads(['hit-half-paced']).workloads.map((w) => w.name);
     assert.deepEqual(names, ['ceiling', 'hit', 'hit-half-paced', 'ceiling-half-paced']);
     assert.deepEqual(selectWorkloads(['hit-wrk']).workloads.map((w) => w.name), ['ceiling', 'ceiling-wrk', 'hit-wrk']);
+    assert.deepEqual(selectWorkloads(['create-wrk']).workloads.map((w) => w.name), ['ceiling', 'ceiling-wrk', 'create-wrk']);
     assert.deepEqual(selectWorkloads(['keygen']).workloads, []);
     assert.deepEqual(selectWorkloads(['analytics']), { workloads: [], components: ['analytics'] });
     assert.ok(!selectWorkloads(null).components.includes('analytics'), 'the analytics load runs only when named');
