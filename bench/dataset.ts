@@ -90,9 +90,14 @@ export async function lockBench(config: Config, waitMs = 15 * 60_000): Promise<(
   };
 }
 
+const urlBefore = (tag: string) => `https://www.example.com/articles/2024/${tag}-`;
+const urlAfter = (tag: string) => `?utm_source=linkhop&utm_medium=bench&utm_campaign=${tag}`;
+
 /** A URL of a realistic length (the seed's clients shorten article links with tracking parameters). */
-export const benchUrl = (tag: string, i: number): string =>
-  `https://www.example.com/articles/2024/${tag}-${i}?utm_source=linkhop&utm_medium=bench&utm_campaign=${tag}`;
+export const benchUrl = (tag: string, i: number): string => `${urlBefore(tag)}${i}${urlAfter(tag)}`;
+
+/** The text before and after the number of a bench URL of `tag` (wrk's Lua script fills the number in). */
+export const benchUrlParts = (tag: string): { before: string; after: string } => ({ before: urlBefore(tag), after: urlAfter(tag) });
 
 /** A short, run-unique tag: codes and URLs of one run never collide with those of an earlier one. */
 export const runTag = (): string => randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(0, 6);

@@ -2,7 +2,7 @@
  * The workloads: what each one sends, to which server, and what counts as success. Each closed-loop run is
  * preceded by a warm-up of the same shape whose numbers are thrown away.
  */
-import { benchUrl } from './dataset';
+import { benchUrl, benchUrlParts } from './dataset';
 import { mergeRuns, runLoad, type LoadRun, type LoadSpec, type RequestShape } from './load';
 import { runPaced } from './paced';
 import { runWrk } from './wrk';
@@ -59,11 +59,8 @@ function wrkRedirects(server: ServerName): Pick<Workload, 'warmup' | 'run'> {
 
 /** POST /api/shorten under wrk, a new URL each time (warm-up and run under tags of their own). */
 function wrkCreates(): Pick<Workload, 'warmup' | 'run'> {
-  const spec = (ctx: WorkloadContext, tag: string, durationS: number) => {
-    const mark = '\u0000';
-    const [before, after] = benchUrl(tag, 0).replace(`${tag}-0`, `${tag}-${mark}`).split(mark);
-    return { url: ctx.urls.api, connections: ctx.settings.connections, durationS, post: { path: '/api/shorten', before, after } };
-  };
+  const spec = (ctx: WorkloadContext, tag: string, durationS: number) =>
+    ({ url: ctx.urls.api, connections: ctx.settings.connections, durationS, post: { path: '/api/shorten', ...benchUrlParts(tag) } });
   return {
     warmup: (ctx) => runWrk(spec(ctx, `wrkwarm-${ctx.data.tag}`, ctx.settings.warmupS)),
     run: async (ctx) => ({ run: await runWrk(spec(ctx, `wrk-${ctx.data.tag}`, ctx.settings.durationS)) }),
