@@ -31,6 +31,8 @@ export interface AppDeps {
   auth: Authenticator;
   /** Probes every dependency (cached briefly). */
   health: () => Promise<HealthReport>;
+  /** The metrics text of /metrics on the public port: this process's, or every API process's under API_WORKERS. */
+  metricsText: () => Promise<string>;
   /** False once shutdown has begun, so load balancers stop sending traffic before the drain. */
   isAccepting: () => boolean;
 }

@@ -1,4 +1,9 @@
-/** The API process: config, clients, app, listen; SIGTERM drains in-flight requests before closing clients. */
+/**
+ * The API process: config, clients, app, listen; SIGTERM drains in-flight requests before closing clients.
+ * With API_WORKERS > 1 this process is the cluster primary and the API runs in the workers it forks
+ * (api/cluster.ts).
+ */
+import cluster from 'node:cluster';
 import { runClickhouseMigrations } from '../db/clickhouse/schema';
 import { runMigrations } from '../db/migrate';
 import { loadConfig } from '../infra/config';
@@ -7,24 +12,38 @@ import { exitOnStartupFailure, listen, unreachable } from '../infra/startup';
 import { createLogger } from '../observability/logger';
 import { serveMetrics } from '../observability/metrics-server';
 import { createRequestHandler } from './app';
+import { apiWorkerCount, isApiWorker, joinApiCluster, runApiPrimary } from './cluster';
 import { createHttpServer } from './http-server';
 import { createApiRuntime } from './wiring';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const worker = isApiWorker();
   const log = createLogger('api', config.LOG_LEVEL);
-  await runMigrations(config).catch((err: unknown) => {
-    throw unreachable('DATABASE_URL', 'PostgreSQL', config.DATABASE_URL, err);
-  });
-  // ClickHouse serves only the analytics routes: redirects must not wait for it, so its schema is brought up
-  // to date in the background (analytics answer 503 until then).
-  void migrateClickhouse(config, log);
-  const runtime = createApiRuntime(config, log);
-  const server = createHttpServer(config, createRequestHandler(runtime.deps));
-
+  if (!worker) {
+    await runMigrations(config).catch((err: unknown) => {
+      throw unreachable('DATABASE_URL', 'PostgreSQL', config.DATABASE_URL, err);
+    });
+    // ClickHouse serves only the analytics routes: redirects must not wait for it, so its schema is brought
+    // up to date in the background (analytics answer 503 until then).
+    void migrateClickhouse(config, log);
+    if (apiWorkerCount(config) > 1) return runApiPrimary(config, log);
+  }
   const shutdown = new Shutdown(log);
+  // The handler reads rt only when the primary asks, which is after rt exists (the next line, same turn).
+  const hooks = worker
+    ? joinApiCluster(
+        log,
+        (timeoutMs) => rt.flushedOffsets(timeoutMs),
+        () => void shutdown.run('primary lost').then(() => process.exit(0)),
+      )
+    : undefined;
+  const rt = createApiRuntime(config, log, hooks);
+  const { deps } = rt;
+  const server = createHttpServer(config, createRequestHandler(deps));
+
   shutdown.add('servers', 'http', async () => {
-    runtime.stopAccepting();
+    rt.stopAccepting();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
@@ -33,17 +52,24 @@ async function main(): Promise<void> {
     });
   });
   // After the drain no redirect can record a click, so this flush sends the last ones.
-  shutdown.add('queues', 'click-sink', () => runtime.deps.clicks.flush());
-  shutdown.add('connections', 'clients', () => runtime.close());
+  shutdown.add('queues', 'click-sink', () => deps.clicks.flush());
+  shutdown.add('connections', 'clients', () => rt.close());
   shutdown.installSignalHandlers();
 
-  // Metrics first, so a busy public port still leaves a scrapeable process (and both are reported).
-  const closeMetrics = await serveMetrics(config);
-  shutdown.add('servers', 'metrics', closeMetrics);
-  await listen(server, config.PORT, config.HOST, 'PORT');
-  log.info({ url: config.BASE_URL, metricsPort: config.METRICS_PORT || undefined }, 'api listening');
+  if (worker) {
+    // The primary serves METRICS_PORT (every worker's metrics) and says when all of them listen.
+    await listen(server, config.PORT, config.HOST, 'PORT');
+    log.info('api worker ready');
+    if (cluster.worker?.id !== 1) return;
+  } else {
+    // Metrics first, so a busy public port still leaves a scrapeable process (and both are reported).
+    const closeMetrics = await serveMetrics(config);
+    shutdown.add('servers', 'metrics', closeMetrics);
+    await listen(server, config.PORT, config.HOST, 'PORT');
+    log.info({ url: config.BASE_URL, metricsPort: config.METRICS_PORT || undefined }, 'api listening');
+  }
   // Say loudly when anyone may create, edit and delete links: an operator should never run open by accident.
-  const mode = await runtime.deps.auth.mode();
+  const mode = await deps.auth.mode();
   // Open is the expected state of a fresh local install (npm start prints it too); in production it is a warning.
   const openMessage = 'open mode: no API key is defined and API_KEYS is unset, so every route is open; create a key with `npm run keys -- create --name NAME --role admin`';
   if (mode === 'open') log[config.NODE_ENV === 'production' ? 'warn' : 'info'](openMessage);

@@ -4,8 +4,9 @@ import { createPg } from '../db/client';
 import type { Config } from '../infra/config';
 import { createHealthChecker } from '../infra/health';
 import type { Logger } from '../observability/logger';
+import { localMetrics } from '../observability/metrics';
 import { createKeygenRuntime } from '../queues/keygen/runtime';
-import { createClickSink } from '../queues/click-sink';
+import { createClickSink, type ClickOffsets } from '../queues/click-sink';
 import type { AppDeps } from './deps';
 import { createAuthenticator } from './auth';
 import { createLinkResolver } from './link-resolver';
@@ -16,9 +17,17 @@ export interface ApiRuntime {
   stopAccepting: () => void;
   /** Closes every connection this runtime opened. */
   close: () => Promise<void>;
+  /** Flushes this process's clicks and reports their offsets (what a cluster primary asks each worker). */
+  flushedOffsets: (timeoutMs: number) => Promise<ClickOffsets>;
 }
 
-export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
+/** What differs when the API runs as one of several processes on one port (api/cluster.ts). */
+export interface ApiClusterHooks {
+  settleTargets: (timeoutMs: number) => Promise<ClickOffsets>;
+  metricsText: () => Promise<string>;
+}
+
+export function createApiRuntime(config: Config, log: Logger, cluster?: ApiClusterHooks): ApiRuntime {
   const { pool, db } = createPg(config, log);
   const redisCache = createRedis(config, 'cache', log);
   const redisQueue = createRedis(config, 'queue', log);
@@ -49,14 +58,15 @@ export function createApiRuntime(config: Config, log: Logger): ApiRuntime {
     commandTimeout: 1000,
     connectionName: 'linkhop-clicks',
   });
-  const clicks = createClickSink({ config, log, kafka, redisQueue: redisClicks, pool });
+  const clicks = createClickSink({ config, log, kafka, redisQueue: redisClicks, pool, settleTargets: cluster?.settleTargets });
   let accepting = true;
   const health = createHealthChecker({ pool, redisCache, redisQueue, kafkaAdmin, clickhouse, temporal });
 
   const auth = createAuthenticator({ config, db, log });
-  const deps: AppDeps = { config, log, pool, db, redisCache, redisQueue, keygen, keygenQueue, clicks, clickhouse, resolver, auth, health, isAccepting: () => accepting };
+  const deps: AppDeps = { config, log, pool, db, redisCache, redisQueue, keygen, keygenQueue, clicks, clickhouse, resolver, auth, health, metricsText: cluster?.metricsText ?? localMetrics, isAccepting: () => accepting };
   return {
     deps,
+    flushedOffsets: (timeoutMs) => clicks.flushedOffsets(timeoutMs),
     stopAccepting: () => {
       accepting = false;
     },

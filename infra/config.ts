@@ -73,6 +73,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: int(LOCAL_PORTS.api),
   HOST: z.string().default('127.0.0.1'),
+  // API processes answering on PORT (node:cluster): 1 = this process alone, 0 = one per CPU core.
+  API_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
   BASE_URL: z.string().url().optional(),
 
   DATABASE_URL: urlOf(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/linkhop').default(

@@ -5,10 +5,10 @@
 import http from 'node:http';
 import type { Config } from '../infra/config';
 import { listen } from '../infra/startup';
-import { registry } from './metrics';
+import { localMetrics, registry, type MetricsSource } from './metrics';
 
-/** Serves the registry on METRICS_PORT (0 = not at all); resolves to a closer. */
-export async function serveMetrics(config: Pick<Config, 'METRICS_PORT' | 'METRICS_HOST'>): Promise<() => Promise<void>> {
+/** Serves `source` (this process's registry by default) on METRICS_PORT (0 = not at all); resolves to a closer. */
+export async function serveMetrics(config: Pick<Config, 'METRICS_PORT' | 'METRICS_HOST'>, source: MetricsSource = localMetrics): Promise<() => Promise<void>> {
   const port = config.METRICS_PORT;
   if (!port) return async () => undefined;
   const server = http.createServer((req, res) => {
@@ -17,7 +17,7 @@ export async function serveMetrics(config: Pick<Config, 'METRICS_PORT' | 'METRIC
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found\n');
       return;
     }
-    registry.metrics().then(
+    source().then(
       (body) => res.writeHead(200, { 'Content-Type': registry.contentType, 'X-Content-Type-Options': 'nosniff' }).end(req.method === 'HEAD' ? undefined : body),
       () => res.writeHead(500).end(),
     );

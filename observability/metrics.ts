@@ -1,8 +1,30 @@
 /** The process's prom-client registry and the HTTP metrics every process shares. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+
+/** The metrics text a /metrics endpoint serves. */
+export type MetricsSource = () => Promise<string>;
+
+/** This process's own metrics. */
+export const localMetrics: MetricsSource = () => registry.metrics();
+
+/**
+ * In a cluster primary: every worker's metrics, added up by prom-client's AggregatorRegistry (counters and
+ * histograms summed; each default metric with the aggregation prom-client gives it).
+ */
+export function clusterMetricsSource(): MetricsSource {
+  const aggregator = new AggregatorRegistry();
+  return () => aggregator.clusterMetrics();
+}
+
+/** In a cluster worker: answers the primary's metrics requests with this process's registry. */
+export function shareMetricsWithPrimary(): void {
+  AggregatorRegistry.setRegistries([registry]);
+  // prom-client installs the worker's listener when an AggregatorRegistry is built.
+  new AggregatorRegistry();
+}
 
 export const httpRequests = new Counter({
   name: 'http_requests_total',

@@ -34,9 +34,14 @@ export interface ClickSink {
   settle(timeoutMs?: number): Promise<void>;
 }
 
+/** Per partition, the offset a process's clicks reached (decimal strings, so they cross IPC as they are). */
+export type ClickOffsets = Array<[partition: number, offset: string]>;
+
 export interface KafkaClickSink extends ClickSink {
   /** Flushes what is in memory, then disconnects from Kafka. */
   close(): Promise<void>;
+  /** Sends what is buffered (waiting up to `timeoutMs`), then the offsets this process's clicks reached. */
+  flushedOffsets(timeoutMs: number): Promise<ClickOffsets>;
 }
 
 export interface ClickSinkDeps {
@@ -46,6 +51,11 @@ export interface ClickSinkDeps {
   /** The QUEUE Redis, failing fast (no offline queue): record() must never wait on it. */
   redisQueue: Redis;
   pool: Pool;
+  /**
+   * What settle() waits for, when more than this process answers on the port (API_WORKERS > 1): the
+   * offsets every process's clicks reached, each flushed first. Default: this process's own.
+   */
+  settleTargets?: (timeoutMs: number) => Promise<ClickOffsets>;
 }
 
 /** Builds the sink the API records redirects into. */
@@ -72,21 +82,26 @@ export function createClickSink(deps: ClickSinkDeps): KafkaClickSink {
   // Per partition, the offset the counting group was last seen to have aggregated: a stats read after
   // no new clicks of this process asks Redis nothing.
   const settled = new Map<number, bigint>();
-  const isSettled = () => [...producer.producedOffsets()].every(([p, o]) => (settled.get(p) ?? -1n) >= BigInt(o));
+  const isSettled = (want: ReadonlyArray<readonly [number, bigint]>) => want.every(([p, o]) => (settled.get(p) ?? -1n) >= o);
+
+  // Also waits for a send already in flight: its offsets are not known until the broker answers.
+  const flushedOffsets = async (timeoutMs: number): Promise<ClickOffsets> => {
+    await producer.flush(timeoutMs);
+    return [...producer.producedOffsets()].map(([p, o]) => [p, String(o)]);
+  };
 
   const settle = async (timeoutMs = 1000): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
-    // Also waits for a send already in flight: its offsets are not known until the broker answers.
-    await producer.flush(timeoutMs);
-    if (isSettled()) return;
-    const want = [...producer.producedOffsets()].map(([p, o]) => [p, BigInt(o)] as const);
+    const targets = await (deps.settleTargets ?? flushedOffsets)(timeoutMs);
+    const want = targets.map(([p, o]) => [p, BigInt(o)] as const);
+    if (isSettled(want)) return;
     while (Date.now() < deadline) {
       const applied = await ledger.appliedOffsets(group, clickTopic, want.map(([p]) => p));
       want.forEach(([p], i) => {
         const a = applied[i];
         if (a !== null && a > (settled.get(p) ?? -1n)) settled.set(p, a);
       });
-      if (want.every(([p, o]) => (settled.get(p) ?? -1n) >= o)) return;
+      if (isSettled(want)) return;
       // The consumer aggregates a fetched batch in a few milliseconds: poll at about that pace.
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -97,6 +112,7 @@ export function createClickSink(deps: ClickSinkDeps): KafkaClickSink {
     settle,
     totalClicks: async (code) => (await ledger.read(code))?.total ?? null,
     flush: () => producer.flush(),
+    flushedOffsets,
     close: () => producer.close(),
   };
 }

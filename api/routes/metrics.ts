@@ -26,7 +26,7 @@ export function metricsRoutes(deps: AppDeps): Router<AppState> {
     const role = ctx.state.principal?.anonymous ? undefined : ctx.state.principal?.role;
     if (role !== 'metrics' && role !== 'admin') throw unauthorized('A valid bearer token is required');
     ctx.set('Content-Type', registry.contentType);
-    ctx.body = await registry.metrics();
+    ctx.body = await deps.metricsText();
   });
   return router;
 }

@@ -32,6 +32,11 @@ export class ServiceProcess {
     return this.child?.running ?? false;
   }
 
+  /** The process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.running ? this.child.pid : undefined;
+  }
+
   /** The last lines of output, for assertion messages. */
   tail(lines = 40): string {
     return this.child?.tail(lines) ?? '';
