@@ -184,7 +184,7 @@ export function formatReport(report: Report): string {
     `linkhop bench  ${report.date}  commit ${report.commit}`,
     `command: ${report.command}`,
     `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${m.loadAvgStart.join(' ')} -> ${m.loadAvgEnd.join(' ')}`,
-    `settings: ${report.settings.connections} connections, ${report.settings.durationS} s measured after ${report.settings.warmupS} s warm-up${report.settings.quick ? ' (quick)' : ''}`,
+    `settings: ${report.settings.connections} connections, ${report.settings.durationS} s measured after ${report.settings.warmupS} s warm-up, API_WORKERS=${report.settings.apiWorkers}${report.settings.quick ? ' (quick)' : ''}`,
     ...(report.peer ? [`peer: ${report.peer.url} (each workload right after ours; "vs peer" = our req/s over the peer's)`] : []),
     '',
     formatTable(report),

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only a,b] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL]`:
+ * `npm run bench [-- --quick] [--only a,b] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL] [--api-workers N]`:
  * measures the API against the raw node:http ceiling (and, with --peer, against another server speaking the
  * same API, workload by workload), prints the table and writes bench/results/<date>.json.
  * Exits non-zero only when the bench is broken, never because of a number.
@@ -11,7 +11,7 @@ import { formatReport, writeReport } from './report';
 import { runBench } from './session';
 import { WORKLOADS } from './workloads';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only name,...] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL]
+const USAGE = `usage: npm run bench -- [--quick] [--only name,...] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL] [--api-workers N]
 workloads: ${WORKLOADS.map((w) => w.name).join(', ')}, keygen, pipeline, analytics (--only; see bench/README.md)`;
 
 /** The peer's origin (no trailing slash); a bad URL stops the bench before anything starts. */
@@ -19,6 +19,13 @@ function peerUrl(value: string): string {
   const url = new URL(value);
   if (url.protocol !== 'http:') throw new Error(`--peer must be an http:// URL, got ${value}`);
   return url.origin;
+}
+
+/** --api-workers: API_WORKERS of the measured API (default 1, the product's default; 0 is one process per core). */
+function apiWorkers(value: string | undefined): number {
+  const n = value === undefined ? 1 : Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`--api-workers must be an integer from 0 to 64, got ${value}`);
+  return n;
 }
 
 async function main(): Promise<number> {
@@ -37,6 +44,7 @@ async function main(): Promise<number> {
       warmup: { type: 'string' },
       profile: { type: 'boolean', default: false },
       peer: { type: 'string' },
+      'api-workers': { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -53,6 +61,7 @@ async function main(): Promise<number> {
     connections: Math.round(num(values.connections, quick ? 16 : 64, 'connections')),
     durationS: Math.ceil(num(values.duration, quick ? 2 : 10, 'duration')),
     warmupS: Math.ceil(num(values.warmup, quick ? 1 : 3, 'warmup')),
+    apiWorkers: apiWorkers(values['api-workers']),
     only: values.only ? values.only.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean) : null,
     profileName,
     peer: values.peer === undefined ? undefined : peerUrl(values.peer),

@@ -104,7 +104,7 @@ async function peerData(url: string, quick: boolean): Promise<WorkloadContext['d
 /** Runs the bench and returns its report (the caller prints and writes it). */
 export async function runBench(opts: BenchOptions): Promise<Report> {
   const { workloads, components } = selectWorkloads(opts.only);
-  const settings: BenchSettings = { quick: opts.quick, connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS };
+  const settings: BenchSettings = { quick: opts.quick, connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS, apiWorkers: opts.apiWorkers };
   const report: Report = {
     command: opts.command,
     commit: gitCommit(),
@@ -124,7 +124,7 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
   const unlock = await lockBench(config);
   try {
     if (workloads.length) {
-      const topology = await startTopology(config, workloads, { quick: opts.quick, profile: !!opts.profileName });
+      const topology = await startTopology(config, workloads, { quick: opts.quick, profile: !!opts.profileName, apiWorkers: opts.apiWorkers });
       // The profile is summed over the cache-hit run, or over the first API workload when hit is not selected.
       const profiled = (workloads.find((w) => w.name === 'hit') ?? workloads.find((w) => w.server !== 'ceiling'))?.name;
       let profileWindow: Window | undefined;

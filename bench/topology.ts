@@ -4,7 +4,7 @@
  * API when a workload needs it), the data through the API and straight into PostgreSQL, and the ceiling
  * over the same links. stop() stops everything in reverse, the APIs before the workers they feed.
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { removeSchedules } from '../activities/schedules';
@@ -24,7 +24,7 @@ export interface Topology {
 }
 
 /** Starts the processes `workloads` need and creates their data (`quick`: small datasets). */
-export async function startTopology(config: Config, workloads: Workload[], opts: { quick: boolean; profile: boolean }): Promise<Topology> {
+export async function startTopology(config: Config, workloads: Workload[], opts: { quick: boolean; profile: boolean; apiWorkers: number }): Promise<Topology> {
   const env = benchEnvironment(config);
   const procs: BenchProcess[] = [];
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'linkhop-bench-'));
@@ -55,10 +55,11 @@ export async function startTopology(config: Config, workloads: Workload[], opts:
     // and flushed by the Temporal worker's Schedules, so a flush's effect on the hot path is measured too.
     benchConfigForCleanup = parsed.config;
     for (const worker of ['keygen-worker', 'click-consumer', 'temporal-worker'] as const) procs.push(await startWorker(worker, env));
-    const api = await startApi('api', env, { cpuProfileDir: opts.profile ? profileDir : undefined });
+    const workers = { API_WORKERS: String(opts.apiWorkers) };
+    const api = await startApi('api', env, { env: workers, cpuProfileDir: opts.profile ? profileDir : undefined });
     procs.push(api);
     const needNoLru = workloads.some((w) => w.server === 'api-nolru');
-    const noLru = needNoLru ? await startApi('api-nolru', env, { env: { LRU_MAX_ENTRIES: '0' } }) : undefined;
+    const noLru = needNoLru ? await startApi('api-nolru', env, { env: { ...workers, LRU_MAX_ENTRIES: '0' } }) : undefined;
     if (noLru) procs.push(noLru);
 
     await resetLinks(config, env.DATABASE_URL);
@@ -83,8 +84,10 @@ export async function startTopology(config: Config, workloads: Workload[], opts:
         }
       },
       keepProfile: (target) => {
-        // tsx's loader thread writes a profile too; the main thread's has thread id 0.
-        const main = existsSync(profileDir) ? readdirSync(profileDir).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f)) : undefined;
+        // tsx's loader thread writes a profile too; the main thread's has thread id 0. Under API_WORKERS > 1
+        // the primary and every worker write one: the largest (most samples) is a worker's.
+        const mains = existsSync(profileDir) ? readdirSync(profileDir).filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f)) : [];
+        const main = mains.sort((x, y) => statSync(path.join(profileDir, y)).size - statSync(path.join(profileDir, x)).size)[0];
         if (main) copyFileSync(path.join(profileDir, main), target);
         rmSync(tmp, { recursive: true, force: true });
         return main !== undefined;

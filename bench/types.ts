@@ -8,6 +8,8 @@ export interface BenchSettings {
   connections: number;
   durationS: number;
   warmupS: number;
+  /** API_WORKERS of the measured API (1 by default; 0 = one process per core). */
+  apiWorkers: number;
 }
 
 export interface BenchData {
