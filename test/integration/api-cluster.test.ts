@@ -6,26 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import { waitUntil } from '../../infra/wait';
+import { httpRequest } from '../helpers/http-request';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env';
 import { readMetric, startPipeline, waitForCounts, type PipelineProcs } from '../helpers/pipeline-procs';
 
-/** One request on a connection of its own (no keep-alive agent), so consecutive requests can reach different processes. */
-function request(url: string, method = 'GET', body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent: false, headers: body ? { 'Content-Type': 'application/json' } : {} });
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${url}: no answer in 10 s`)));
-    req.end(body);
-  });
-}
+/** One request on a connection of its own, so consecutive requests can reach different processes. */
+const request = (url: string, method = 'GET', body?: string) => httpRequest(url, { method, body, agent: false, timeoutMs: 10_000 });
 
 /** The API processes the primary forked (its children in /proc). */
 function workersOf(pid: number): number[] {

@@ -9,21 +9,10 @@ import { freePort, startProcess, type Child } from '../../infra/child';
 import { processDef } from '../../infra/processes';
 import { waitUntil } from '../../infra/wait';
 import { clickCounterEnv, startClickCounter, type ClickCounter } from '../helpers/click-counter';
+import { httpRequest } from '../helpers/http-request';
 import { testConfig, testDatabaseUrl, uniqueSuffix } from '../helpers/test-config';
 
-function request(port: number, method: string, urlPath: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers: { 'Content-Type': 'application/json' } });
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const request = (port: number, method: string, urlPath: string, body?: string) => httpRequest(`http://127.0.0.1:${port}${urlPath}`, { method, body });
 
 describe('API process: logs and graceful shutdown (integration)', function () {
   this.timeout(60_000);
