@@ -31,8 +31,14 @@ export function apiWorkerCount(config: Pick<Config, 'API_WORKERS'>): number {
   return config.API_WORKERS === 0 ? os.availableParallelism() : config.API_WORKERS;
 }
 
-/** True in a process the primary forked (then the primary migrates, serves metrics and owns the signals). */
-export const isApiWorker = (): boolean => cluster.isWorker;
+/**
+ * The argument the primary gives the processes it forks. A node:cluster worker that lacks it was forked by
+ * something else (a process manager's own cluster mode): that process is a whole API on its own.
+ */
+const WORKER_ARG = '--linkhop-api-worker';
+
+/** True in a process this API's primary forked (then the primary migrates, serves metrics and owns the signals). */
+export const isApiWorker = (): boolean => cluster.isWorker && process.argv.includes(WORKER_ARG);
 
 /** The merge of every worker's offsets: per partition, the highest offset any worker's clicks reached. */
 export function mergeOffsets(all: readonly ClickOffsets[]): ClickOffsets {
@@ -51,6 +57,7 @@ export async function runApiPrimary(config: Config, log: Logger): Promise<void> 
   const count = apiWorkerCount(config);
   let stopping = false;
   let listening = 0;
+  cluster.setupPrimary({ args: [...process.argv.slice(2), WORKER_ARG] });
   const started = new Set<number>();
 
   const fork = (): Worker => {
