@@ -18,6 +18,7 @@ import type { Logger } from '../observability/logger';
 import { clusterMetricsSource, shareMetricsWithPrimary } from '../observability/metrics';
 import { serveMetrics } from '../observability/metrics-server';
 import type { ClickOffsets } from '../queues/click-sink';
+import type { ApiClusterHooks } from './wiring';
 
 const SETTLE_TARGETS = 'api:settle-targets';
 const FLUSHED_OFFSETS = 'api:flushed-offsets';
@@ -25,6 +26,9 @@ const METRICS = 'api:metrics';
 /** A worker's own shutdown is bounded by its 15 s force timer; the primary waits a little longer. */
 const WORKER_EXIT_WAIT_MS = 20_000;
 const RESTART_DELAY_MS = 1000;
+
+/** The settle requests' one field (a worker's wait bound, in milliseconds). */
+const timeoutOf = (payload: unknown): number => (payload as { timeoutMs: number }).timeoutMs;
 
 /** The number of API processes API_WORKERS asks for (0 = one per core). */
 export function apiWorkerCount(config: Pick<Config, 'API_WORKERS'>): number {
@@ -84,7 +88,7 @@ export async function runApiPrimary(config: Config, log: Logger): Promise<void> 
   });
 
   handleClusterRequests(SETTLE_TARGETS, async (payload) => {
-    const timeoutMs = (payload as { timeoutMs: number }).timeoutMs;
+    const timeoutMs = timeoutOf(payload);
     const answers = await askWorkers(FLUSHED_OFFSETS, { timeoutMs }, timeoutMs + 250);
     // A worker that could not answer in time (dying, or its flush stuck) is left out: the read waits for
     // what the others answered, as a single process waits at most timeoutMs for its own clicks.
@@ -119,9 +123,9 @@ export async function runApiPrimary(config: Config, log: Logger): Promise<void> 
 }
 
 /** In a worker: the IPC side of read-your-own-clicks and of metrics; returns what the worker's runtime uses. */
-export function joinApiCluster(log: Logger, flushedOffsets: (timeoutMs: number) => Promise<ClickOffsets>, onPrimaryLost: () => void) {
+export function joinApiCluster(log: Logger, flushedOffsets: (timeoutMs: number) => Promise<ClickOffsets>, onPrimaryLost: () => void): ApiClusterHooks {
   shareMetricsWithPrimary();
-  handleClusterRequests(FLUSHED_OFFSETS, (payload) => flushedOffsets((payload as { timeoutMs: number }).timeoutMs));
+  handleClusterRequests(FLUSHED_OFFSETS, (payload) => flushedOffsets(timeoutOf(payload)));
   process.once('disconnect', () => {
     log.error('api primary is gone; shutting down');
     onPrimaryLost();

@@ -18,7 +18,7 @@ interface Reply {
   value?: unknown;
   error?: string;
 }
-type Handler = (payload: unknown, from: Worker | undefined) => Promise<unknown>;
+type Handler = (payload: unknown) => Promise<unknown>;
 
 const isRequest = (m: unknown): m is Request => typeof m === 'object' && m !== null && (m as Request).kind === 'linkhop:req';
 const isReply = (m: unknown): m is Reply => typeof m === 'object' && m !== null && (m as Reply).kind === 'linkhop:res';
@@ -37,7 +37,7 @@ function settleReply(reply: Reply): void {
   else waiter.reject(new Error(reply.error ?? 'cluster request failed'));
 }
 
-function answer(req: Request, from: Worker | undefined, send: (m: Reply) => void): void {
+function answer(req: Request, send: (m: Reply) => void): void {
   const handler = handlers.get(req.type);
   const reply = (r: Omit<Reply, 'kind' | 'id'>) => {
     try {
@@ -47,7 +47,7 @@ function answer(req: Request, from: Worker | undefined, send: (m: Reply) => void
     }
   };
   if (!handler) return reply({ ok: false, error: `no handler for ${req.type}` });
-  handler(req.payload, from).then(
+  handler(req.payload).then(
     (value) => reply({ ok: true, value }),
     (err: unknown) => reply({ ok: false, error: err instanceof Error ? err.message : String(err) }),
   );
@@ -59,12 +59,12 @@ function install(): void {
   if (cluster.isPrimary) {
     cluster.on('message', (worker, m: unknown) => {
       if (isReply(m)) settleReply(m);
-      else if (isRequest(m)) answer(m, worker, (r) => worker.send(r));
+      else if (isRequest(m)) answer(m, (r) => worker.send(r));
     });
   } else {
     process.on('message', (m: unknown) => {
       if (isReply(m)) settleReply(m);
-      else if (isRequest(m)) answer(m, undefined, (r) => process.send?.(r));
+      else if (isRequest(m)) answer(m, (r) => process.send?.(r));
     });
   }
 }
