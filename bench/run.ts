@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only a,b] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL] [--api-workers N]`:
+ * `npm run bench [-- --quick] [--only a,b] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL] [--api-workers N] [--rounds N]`:
  * measures the API against the raw node:http ceiling (and, with --peer, against another server speaking the
  * same API, workload by workload), prints the table and writes bench/results/<date>.json.
  * Exits non-zero only when the bench is broken, never because of a number.
@@ -11,7 +11,7 @@ import { formatReport, writeReport } from './report';
 import { runBench } from './session';
 import { WORKLOADS } from './workloads';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only name,...] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL] [--api-workers N]
+const USAGE = `usage: npm run bench -- [--quick] [--only name,...] [--connections N] [--duration S] [--warmup S] [--profile] [--peer URL] [--api-workers N] [--rounds N]
 workloads: ${WORKLOADS.map((w) => w.name).join(', ')}, keygen, pipeline, analytics (--only; see bench/README.md)`;
 
 /** The peer's origin (no trailing slash); a bad URL stops the bench before anything starts. */
@@ -25,6 +25,13 @@ function peerUrl(value: string): string {
 function apiWorkers(value: string | undefined): number {
   const n = value === undefined ? 1 : Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`--api-workers must be an integer from 0 to 64, got ${value}`);
+  return n;
+}
+
+/** --rounds: how many times hit-wrk is measured against ceiling-wrk (default 3, 1 with --quick). */
+function rounds(value: string | undefined, quick: boolean): number {
+  const n = value === undefined ? (quick ? 1 : 3) : Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error(`--rounds must be an integer from 1 to 20, got ${value}`);
   return n;
 }
 
@@ -45,6 +52,7 @@ async function main(): Promise<number> {
       profile: { type: 'boolean', default: false },
       peer: { type: 'string' },
       'api-workers': { type: 'string' },
+      rounds: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -62,6 +70,7 @@ async function main(): Promise<number> {
     durationS: Math.ceil(num(values.duration, quick ? 2 : 10, 'duration')),
     warmupS: Math.ceil(num(values.warmup, quick ? 1 : 3, 'warmup')),
     apiWorkers: apiWorkers(values['api-workers']),
+    rounds: rounds(values.rounds, quick),
     only: values.only ? values.only.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean) : null,
     profileName,
     peer: values.peer === undefined ? undefined : peerUrl(values.peer),

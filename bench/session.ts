@@ -12,7 +12,7 @@ import { lockBench } from './dataset';
 import type { LoadStats } from './load';
 import { summariseProfile, type Window } from './profile';
 import { createLinks, runTag } from './dataset';
-import { gitCommit, judgeTargets, machineInfo, peerRatios, ratiosTo, type Report, type WorkloadRecord } from './report';
+import { gitCommit, judgeTargets, machineInfo, peerRatios, ratiosTo, type Report, type Round, type WorkloadRecord } from './report';
 import { benchIsolation, counterDelta, readLookups, type BenchProcess } from './servers';
 import { ensureWrk } from './wrk';
 import { settle, settleOptions } from './settle';
@@ -104,7 +104,7 @@ async function peerData(url: string, quick: boolean): Promise<WorkloadContext['d
 /** Runs the bench and returns its report (the caller prints and writes it). */
 export async function runBench(opts: BenchOptions): Promise<Report> {
   const { workloads, components } = selectWorkloads(opts.only);
-  const settings: BenchSettings = { quick: opts.quick, connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS, apiWorkers: opts.apiWorkers };
+  const settings: BenchSettings = { quick: opts.quick, connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS, apiWorkers: opts.apiWorkers, rounds: opts.rounds };
   const report: Report = {
     command: opts.command,
     commit: gitCommit(),
@@ -138,6 +138,21 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
         if (opts.peer) report.peer = { url: opts.peer, workloads: [] };
         let ceiling: LoadStats | undefined;
         const measured = new Map<string, LoadStats>();
+        // Rounds 2..N of a workload measured in rounds: its reference again, then it, then the peer's run.
+        const moreRounds = async (w: Workload, ref: Workload, record: WorkloadRecord, peer?: { ctx: WorkloadContext; workloads: WorkloadRecord[] }) => {
+          const first = peer?.workloads.find((p) => p.name === w.name);
+          const runs: Round[] = [{ reference: measured.get(ref.name)?.rps ?? 0, rps: record.rps, ratio: record.ratio.rps, peer: first?.rps, vsPeer: record.vsPeer?.rps }];
+          for (let i = 2; i <= settings.rounds; i++) {
+            process.stderr.write(`bench: ${w.name} round ${i} of ${settings.rounds} ...\n`);
+            const again = await measure(ref, ctx, servers[ref.server], undefined);
+            const ours = await measure(w, ctx, servers[w.server], again.record);
+            report.failures.push(...again.failures, ...ours.failures);
+            const theirs = peer ? await measure(w, peer.ctx, undefined, again.record) : undefined;
+            if (theirs) report.failures.push(...theirs.failures.map((f) => `peer ${f}`));
+            runs.push({ reference: again.record.rps, rps: ours.record.rps, ratio: ours.record.ratio.rps, peer: theirs?.record.rps, vsPeer: theirs ? peerRatios(ours.record, theirs.record).rps : undefined });
+          }
+          record.rounds = { reference: ref.name, runs };
+        };
         for (const w of workloads) {
           const server = servers[w.server];
           if (!server.running) throw new Error(`${server.name} died before ${w.name}:\n${server.tail()}`);
@@ -167,6 +182,10 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
             report.peer.workloads.push(peer.record);
             report.failures.push(...peer.failures.map((f) => `peer ${f}`));
             record.vsPeer = peerRatios(record, peer.record);
+          }
+          if (w.rounds && w.reference && settings.rounds > 1) {
+            const reference = workloads.find((x) => x.name === w.reference);
+            if (reference) await moreRounds(w, reference, record, peerCtx && report.peer ? { ctx: peerCtx, workloads: report.peer.workloads } : undefined);
           }
         }
       } finally {

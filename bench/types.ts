@@ -10,6 +10,8 @@ export interface BenchSettings {
   warmupS: number;
   /** API_WORKERS of the measured API (1 by default; 0 = one process per core). */
   apiWorkers: number;
+  /** How many times a workload with `rounds` is measured, in alternation with its reference (and the peer). */
+  rounds: number;
 }
 
 export interface BenchData {
@@ -53,4 +55,9 @@ export interface Workload {
   reference?: string;
   /** Runs wrk (installed before the run when missing). */
   usesWrk?: boolean;
+  /**
+   * Measured `settings.rounds` times, each round its reference first, then this workload (then the peer's run),
+   * and judged on the median round: on a noisy machine one pair can land anywhere in a wide band.
+   */
+  rounds?: boolean;
 }
