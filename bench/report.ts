@@ -53,13 +53,20 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The rounds of a workload that ran more than once, else undefined. */
+const roundsOf = (r: WorkloadRecord) => (r.rounds && r.rounds.runs.length > 1 ? r.rounds : undefined);
+
 /** The ratio a target reads: the median round's when the workload ran in rounds, else the run's own. */
-export const judgedRatio = (r: WorkloadRecord): number => (r.rounds && r.rounds.runs.length > 1 ? round(median(r.rounds.runs.map((x) => x.ratio))) : r.ratio.rps);
+export const judgedRatio = (r: WorkloadRecord): number => {
+  const rounds = roundsOf(r);
+  return rounds ? round(median(rounds.runs.map((x) => x.ratio))) : r.ratio.rps;
+};
 
 /** The rounds of `r` in one line, or undefined when it ran once. */
 export function formatRounds(r: WorkloadRecord): string | undefined {
-  if (!r.rounds || r.rounds.runs.length < 2) return undefined;
-  const { reference, runs } = r.rounds;
+  const rounds = roundsOf(r);
+  if (!rounds) return undefined;
+  const { reference, runs } = rounds;
   const pct = (v: number) => `${Math.round(v * 100)}%`;
   const peers = runs.flatMap((x) => (x.vsPeer === undefined ? [] : [x.vsPeer]));
   const peerPart = peers.length ? `; vs peer ${peers.map((v) => `${v}x`).join(', ')} (median ${round(median(peers))}x)` : '';
@@ -158,7 +165,10 @@ export function judgeTargets(workloads: WorkloadRecord[], components: Record<str
   const add = (target: string, rec: WorkloadRecord | undefined, value: (r: WorkloadRecord) => string, met: (r: WorkloadRecord) => boolean) =>
     targets.push(rec ? { target, value: value(rec), met: met(rec) } : { target, value: 'not measured', met: null });
   add('cache-hit redirects >= 50% of the ceiling (autocannon)', w('hit'), (r) => `${Math.round(r.ratio.rps * 100)}%`, (r) => r.ratio.rps >= 0.5);
-  const rounds = (r: WorkloadRecord) => (r.rounds && r.rounds.runs.length > 1 ? ` (median of ${r.rounds.runs.length} rounds)` : '');
+  const rounds = (r: WorkloadRecord) => {
+    const n = roundsOf(r)?.runs.length;
+    return n ? ` (median of ${n} rounds)` : '';
+  };
   add('cache-hit redirects >= 50% of the ceiling (wrk, as the issue measured)', w('hit-wrk'), (r) => `${Math.round(judgedRatio(r) * 100)}%${rounds(r)}`, (r) => judgedRatio(r) >= 0.5);
   const floor = w('ceiling-half-paced');
   const floorNote = floor ? ` (the ceiling at ${floor.rate}/s: ${floor.latencyMs.p99} ms)` : '';

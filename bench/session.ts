@@ -139,9 +139,8 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
         let ceiling: LoadStats | undefined;
         const measured = new Map<string, LoadStats>();
         // Rounds 2..N of a workload measured in rounds: its reference again, then it, then the peer's run.
-        const moreRounds = async (w: Workload, ref: Workload, record: WorkloadRecord, peer?: { ctx: WorkloadContext; workloads: WorkloadRecord[] }) => {
-          const first = peer?.workloads.find((p) => p.name === w.name);
-          const runs: Round[] = [{ reference: measured.get(ref.name)?.rps ?? 0, rps: record.rps, ratio: record.ratio.rps, peer: first?.rps, vsPeer: record.vsPeer?.rps }];
+        const moreRounds = async (w: Workload, ref: Workload, record: WorkloadRecord, peer?: { ctx: WorkloadContext; first: WorkloadRecord }) => {
+          const runs: Round[] = [{ reference: measured.get(ref.name)?.rps ?? 0, rps: record.rps, ratio: record.ratio.rps, peer: peer?.first.rps, vsPeer: record.vsPeer?.rps }];
           for (let i = 2; i <= settings.rounds; i++) {
             process.stderr.write(`bench: ${w.name} round ${i} of ${settings.rounds} ...\n`);
             const again = await measure(ref, ctx, servers[ref.server], undefined);
@@ -170,22 +169,23 @@ export async function runBench(opts: BenchOptions): Promise<Report> {
           if (w.name === profiled) profileWindow = window;
           report.workloads.push(record);
           report.failures.push(...failures);
+          let peerFirst: WorkloadRecord | undefined;
           if (peerCtx && report.peer && forPeer(w)) {
             const peerWrong = await probe(w, peerCtx);
-            if (peerWrong) {
-              report.failures.push(`peer ${peerWrong}`);
-              continue;
+            if (peerWrong) report.failures.push(`peer ${peerWrong}`);
+            else {
+              process.stderr.write(`bench: ${w.name} on the peer ...\n`);
+              const peer = await measure(w, peerCtx, undefined, reference);
+              peerFirst = peer.record;
+              if (w.name === 'hit') peerCtx.hitRps = peer.record.rps;
+              report.peer.workloads.push(peer.record);
+              report.failures.push(...peer.failures.map((f) => `peer ${f}`));
+              record.vsPeer = peerRatios(record, peer.record);
             }
-            process.stderr.write(`bench: ${w.name} on the peer ...\n`);
-            const peer = await measure(w, peerCtx, undefined, reference);
-            if (w.name === 'hit') peerCtx.hitRps = peer.record.rps;
-            report.peer.workloads.push(peer.record);
-            report.failures.push(...peer.failures.map((f) => `peer ${f}`));
-            record.vsPeer = peerRatios(record, peer.record);
           }
           if (w.rounds && w.reference && settings.rounds > 1) {
-            const reference = workloads.find((x) => x.name === w.reference);
-            if (reference) await moreRounds(w, reference, record, peerCtx && report.peer ? { ctx: peerCtx, workloads: report.peer.workloads } : undefined);
+            const ref = workloads.find((x) => x.name === w.reference);
+            if (ref) await moreRounds(w, ref, record, peerCtx && peerFirst ? { ctx: peerCtx, first: peerFirst } : undefined);
           }
         }
       } finally {
