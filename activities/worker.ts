@@ -6,7 +6,7 @@ import { evictLink } from '../db/link-cache';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
 import { exitOnStartupFailure, unreachable } from '../infra/startup';
-import { createLogger, readableErrors } from '../observability/logger';
+import { createLogger, readableErrors, readyLogger } from '../observability/logger';
 import { serveMetrics } from '../observability/metrics-server';
 import { clickKeys, deploymentNames } from '../queues/names';
 import { createActivities } from '.';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   shutdown.add('servers', 'metrics', closeMetrics);
   shutdown.add('workers', 'temporal-worker', () => worker.shutdown());
   shutdown.add('connections', 'temporal-client', () => clientConnection.close());
-  log.info({ taskQueue: names.taskQueue }, 'temporal worker running');
+  readyLogger(log).info({ taskQueue: names.taskQueue }, 'temporal worker running');
   await worker.run();
   await connection.close();
 }

@@ -14,7 +14,7 @@ import os from 'node:os';
 import { askPrimary, askWorkers, handleClusterRequests } from '../infra/cluster-ipc';
 import type { Config } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
-import type { Logger } from '../observability/logger';
+import { readyLogger, type Logger } from '../observability/logger';
 import { clusterMetricsSource, shareMetricsWithPrimary } from '../observability/metrics';
 import { serveMetrics } from '../observability/metrics-server';
 import type { ClickOffsets } from '../queues/click-sink';
@@ -68,7 +68,7 @@ export async function runApiPrimary(config: Config, log: Logger): Promise<void> 
     const worker = cluster.fork();
     worker.once('listening', () => {
       started.add(worker.id);
-      if (++listening === count) log.info({ url: config.BASE_URL, workers: count, metricsPort: config.METRICS_PORT || undefined }, 'api listening');
+      if (++listening === count) readyLogger(log).info({ url: config.BASE_URL, workers: count, metricsPort: config.METRICS_PORT || undefined }, 'api listening');
     });
     return worker;
   };

@@ -9,7 +9,7 @@ import { runMigrations } from '../db/migrate';
 import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
 import { exitOnStartupFailure, listen, unreachable } from '../infra/startup';
-import { createLogger } from '../observability/logger';
+import { createLogger, readyLogger } from '../observability/logger';
 import { serveMetrics } from '../observability/metrics-server';
 import { createRequestHandler } from './app';
 import { apiWorkerCount, isApiWorker, joinApiCluster, runApiPrimary } from './cluster';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     const closeMetrics = await serveMetrics(config);
     shutdown.add('servers', 'metrics', closeMetrics);
     await listen(server, config.PORT, config.HOST, 'PORT');
-    log.info({ url: config.BASE_URL, metricsPort: config.METRICS_PORT || undefined }, 'api listening');
+    readyLogger(log).info({ url: config.BASE_URL, metricsPort: config.METRICS_PORT || undefined }, 'api listening');
   }
   // Say loudly when anyone may create, edit and delete links: an operator should never run open by accident.
   const mode = await deps.auth.mode();

@@ -99,8 +99,8 @@ export class Child {
   /** Waits until `def` reports ready: its log line, then (when `baseUrl` is given) a 200 from its ready path. */
   async waitReady(def: ProcessDef, opts: { timeoutMs?: number; baseUrl?: string } = {}): Promise<void> {
     const timeoutMs = opts.timeoutMs ?? 90_000;
-    // A process with a ready path is asked over HTTP: its ready line is info-level, and a quiet process
-    // (the bench runs the API at warn) never prints it.
+    // A process with a ready path is asked over HTTP when the caller knows its URL: a 200 there means it
+    // serves, not only that it listens.
     if (!def.readyPath || !opts.baseUrl) {
       await this.waitForLine(def.readyLine, timeoutMs);
       return;

@@ -15,6 +15,15 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
 }
 
 /**
+ * The logger for a process's ready line: at info whatever LOG_LEVEL says, because that line is how `npm
+ * start`'s supervisor, the tests and an operator know the process is up (with LOG_LEVEL=warn, `npm start`
+ * used to wait for lines it never got). Every other line still follows LOG_LEVEL.
+ */
+export function readyLogger(log: Logger): Logger {
+  return log.levelVal > pino.levels.values.info ? log.child({}, { level: 'info' }) : log;
+}
+
+/**
  * `meta` with every Error value spelled out (type, message, cause, stack). Libraries such as the Temporal
  * SDK pass failures as Error objects inside their metadata, which JSON logs would print as `{}`.
  */

@@ -12,7 +12,7 @@ import { loadConfig } from '../infra/config';
 import { Shutdown } from '../infra/shutdown';
 import { exitOnStartupFailure } from '../infra/startup';
 import { clicksProduced } from '../observability/click-metrics';
-import { createLogger, type Logger } from '../observability/logger';
+import { createLogger, readyLogger, type Logger } from '../observability/logger';
 import { serveMetrics } from '../observability/metrics-server';
 import { startAnalyticsGroup } from './click-consumer/analytics-group';
 import { startCounterGroup } from './click-consumer/counter-group';
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     stopLag();
     return Promise.allSettled([closeRedis(redisQueue), closeRedis(redisDrain), clickhouse.close()]);
   });
-  log.info({ topic: names.clickTopic, group: names.group }, 'click consumer running');
+  readyLogger(log).info({ topic: names.clickTopic, group: names.group }, 'click consumer running');
 }
 
 main().catch(exitOnStartupFailure('click consumer'));

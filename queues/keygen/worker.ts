@@ -11,7 +11,7 @@ import { closeRedis, createRedis } from '../../infra/clients';
 import { loadConfig, type Config } from '../../infra/config';
 import { Shutdown } from '../../infra/shutdown';
 import { exitOnStartupFailure, unreachable } from '../../infra/startup';
-import { createLogger, type Logger } from '../../observability/logger';
+import { createLogger, readyLogger, type Logger } from '../../observability/logger';
 import { serveMetrics } from '../../observability/metrics-server';
 import { KEYGEN_QUEUE, deploymentNames, type NameConfig } from '../names';
 import { createAllocator } from './allocator';
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   await worker.waitUntilReady();
   // At every start: a flushed queue Redis loses the scheduler too, and a restart brings it back.
   await ensureRefillScheduler(queue, config.KEYGEN_REFILL_INTERVAL_SECONDS);
-  log.info(
+  readyLogger(log).info(
     { queue: worker.name, prefix: names.queuePrefix, list: names.keygenBlocks, depth: config.KEYGEN_RESERVE_BLOCKS },
     'keygen worker ready',
   );
