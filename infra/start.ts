@@ -19,6 +19,9 @@ async function accessLine(baseUrl: string): Promise<string> {
   return `unknown (GET /api/links answered ${res?.status ?? 'nothing'})`;
 }
 
+// Module-level so that a failure after the processes started (one never gets ready) stops them too.
+let supervisor: Supervisor | undefined;
+
 async function main(): Promise<void> {
   const started = Date.now();
   const claim = claimStart();
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
     def,
     env: { ...metricsEnv(def, ports[def.name]), ...(def.name === 'api' ? { ADMIN_PASSWORD: adminPassword } : {}) },
   }));
-  const supervisor = new Supervisor();
+  supervisor = new Supervisor();
   supervisor.start(specs);
 
   let stopping = false;
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       process.stdout.write('\nStopping processes (the stack keeps running; `npm run stack -- down` stops it)…\n');
-      void supervisor.stop().then(() => process.exit(0));
+      void supervisor?.stop().then(() => process.exit(0));
     });
   }
 
@@ -69,7 +72,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   console.error(`npm start failed: ${(err as Error).message ?? String(err)}`);
+  // Without this, processes that did start would outlive `npm start` and hold their ports.
+  await supervisor?.stop().catch(() => undefined);
   process.exit(1);
 });
