@@ -75,7 +75,7 @@ describe('analytics redelivery check (real ClickHouse)', function () {
       referrer_host: 'example.com',
       browser: 'Tab\tBrowser',
       os: 'Line\nOS',
-      device: 'desk\\top',
+      device: 'desk\\top\b\f\x01\\N',
       is_bot: 1,
     };
     await insertClicks(ch, [stored]);
